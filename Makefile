@@ -1,0 +1,50 @@
+# TinyForge: `make demo` and `make test` do all the set-up on a fresh Debian 12 machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+JOBS ?= $(shell nproc)
+HOST_TOOLS := $(CURDIR)/build/host-release
+
+.PHONY: help deps deps-bench configure build test test-host test-asan test-m4 demo bench clean
+
+help:
+	@echo "make demo   - install deps, build, run the CWRU predictive-maintenance demo"
+	@echo "make test   - install deps, build, run host, ASan+UBSan and Cortex-M4 (QEMU) tests"
+	@echo "make bench  - run benchmarks, write bench/results/*.json"
+
+deps:
+	@scripts/install-deps.sh core
+
+deps-bench:
+	@scripts/install-deps.sh bench
+
+# The release host build also provides the tools the Cortex-M4 build runs (model generators).
+build-host-release: deps
+	cmake --preset host-release >/dev/null
+	cmake --build --preset host-release -j $(JOBS)
+
+test-host: deps
+	cmake --preset host-debug >/dev/null
+	cmake --build --preset host-debug -j $(JOBS)
+	ctest --preset host-debug
+
+test-asan: deps
+	cmake --preset host-asan >/dev/null
+	cmake --build --preset host-asan -j $(JOBS)
+	ctest --preset host-asan
+
+test-m4: build-host-release
+	cmake --preset cortex-m4 -DTINYFORGE_HOST_TOOLS_DIR=$(HOST_TOOLS) >/dev/null
+	cmake --build --preset cortex-m4 -j $(JOBS)
+	ctest --preset cortex-m4
+
+test: deps
+	@scripts/run-tests.sh
+
+demo: build-host-release
+	$(HOST_TOOLS)/toolchain/tinyforge demo --shared-dir $(CURDIR)/../shared
+
+bench: deps-bench build-host-release
+	scripts/run-bench.sh
+
+clean:
+	rm -rf build
