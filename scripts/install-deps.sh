@@ -11,6 +11,7 @@ core_packages=(
   clang libclang-rt-14-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
   libeigen3-dev nlohmann-json3-dev libcli11-dev
+  virtuoso-opensource libcurl4-openssl-dev libsodium-dev libcpp-httplib-dev
 )
 # Only needed for side-by-side benchmarks and regenerating fixtures, never by a test.
 bench_packages=(
