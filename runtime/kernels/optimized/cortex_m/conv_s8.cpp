@@ -1,0 +1,176 @@
+// Optimized int8 Conv2D for Cortex-M4: im2col of four output pixels at a time into scratch,
+// widened to 16 bits with the input offset added (padding becomes exact zeros), then a
+// 1-channel x 4-pixel SMLAD GEMM: per weight word LDR + 2 SXTB16 is shared by four pixels, so a
+// group of 16 MACs costs about 15 instructions. 1x1 convolutions widen straight from the input.
+//
+// Scratch layout (all words):
+//   columns: [group g][pixel j][2 words]  = kPixels * groups * 2 words
+//   tails:   [pixel j][4 int16]            = kPixels * 2 words   (depth % 4 leftovers)
+//   patch:   int8[depth] rounded up to a word (gathered receptive field of one pixel)
+#include "kernels/optimized/cortex_m/int8_kernels_cortex_m.h"
+#include "kernels/optimized/cortex_m/kernel_util.h"
+
+namespace tinyforge::kernels::cortex_m {
+namespace {
+
+constexpr uint32_t kPixels = 4;
+
+struct ScratchLayout {
+  uint32_t column_words;
+  uint32_t tail_words;
+  uint32_t patch_words;
+  uint32_t Bytes() const { return 4 * (column_words + tail_words + patch_words); }
+};
+
+ScratchLayout Layout(const Conv2DS8Args& args) {
+  const uint32_t depth = args.filter_height * args.filter_width * args.input_channels;
+  const bool pointwise = args.filter_height == 1 && args.filter_width == 1 &&
+                         args.pad_top == 0 && args.pad_left == 0;
+  return ScratchLayout{kPixels * (depth / 4) * 2, kPixels * 2, pointwise ? 0 : (depth + 3) / 4};
+}
+
+// Gathers the receptive field of output pixel (oy, ox) into `patch` (int8, depth bytes), with
+// padded positions set to the input zero point so that they widen to exactly 0.
+void GatherPatch(const Conv2DS8Args& args, const int8_t* input, uint32_t oy, uint32_t ox,
+                 int8_t* patch) {
+  const int8_t zero_point = static_cast<int8_t>(-args.input_offset);
+  const uint32_t channels = args.input_channels;
+  for (uint32_t ky = 0; ky < args.filter_height; ++ky) {
+    const int32_t iy = static_cast<int32_t>(oy * args.stride_height + ky * args.dilation_height) -
+                       static_cast<int32_t>(args.pad_top);
+    const bool row_inside = iy >= 0 && iy < static_cast<int32_t>(args.input_height);
+    for (uint32_t kx = 0; kx < args.filter_width; ++kx) {
+      const int32_t ix = static_cast<int32_t>(ox * args.stride_width + kx * args.dilation_width) -
+                         static_cast<int32_t>(args.pad_left);
+      if (row_inside && ix >= 0 && ix < static_cast<int32_t>(args.input_width)) {
+        const int8_t* src =
+            input + (static_cast<uint32_t>(iy) * args.input_width + static_cast<uint32_t>(ix)) *
+                        channels;
+        for (uint32_t c = 0; c < channels; ++c) patch[c] = src[c];
+      } else {
+        for (uint32_t c = 0; c < channels; ++c) patch[c] = zero_point;
+      }
+      patch += channels;
+    }
+  }
+}
+
+// acc[j] += dot(weights row, column j) for j < pixel_count (1..kPixels), columns interleaved as
+// in the scratch layout.
+void DotColumns(const int8_t* weights, const uint32_t* columns, const int16_t* tails,
+                uint32_t depth, uint32_t pixel_count, int32_t* acc) {
+  const uint32_t groups = depth / 4;
+  const uint32_t rest = depth % 4;
+  if (pixel_count == kPixels) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const uint32_t* x = columns;
+    for (uint32_t g = 0; g < groups; ++g) {
+      const uint32_t word = Load32(weights);
+      weights += 4;
+      const uint32_t even = dsp::Sxtb16(word);
+      const uint32_t odd = dsp::Sxtb16Ror8(word);
+      a0 = dsp::Smlad(even, x[0], a0);
+      a0 = dsp::Smlad(odd, x[1], a0);
+      a1 = dsp::Smlad(even, x[2], a1);
+      a1 = dsp::Smlad(odd, x[3], a1);
+      a2 = dsp::Smlad(even, x[4], a2);
+      a2 = dsp::Smlad(odd, x[5], a2);
+      a3 = dsp::Smlad(even, x[6], a3);
+      a3 = dsp::Smlad(odd, x[7], a3);
+      x += 2 * kPixels;
+    }
+    for (uint32_t t = 0; t < rest; ++t) {
+      const int32_t w = weights[t];
+      a0 += tails[t] * w;
+      a1 += tails[4 + t] * w;
+      a2 += tails[8 + t] * w;
+      a3 += tails[12 + t] * w;
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    return;
+  }
+  for (uint32_t j = 0; j < pixel_count; ++j) {
+    const int8_t* w = weights;
+    const uint32_t* x = columns + 2 * j;
+    int32_t a = acc[j];
+    for (uint32_t g = 0; g < groups; ++g) {
+      const uint32_t word = Load32(w);
+      w += 4;
+      a = dsp::Smlad(dsp::Sxtb16(word), x[0], a);
+      a = dsp::Smlad(dsp::Sxtb16Ror8(word), x[1], a);
+      x += 2 * kPixels;
+    }
+    for (uint32_t t = 0; t < rest; ++t) a += tails[4 * j + t] * w[t];
+    acc[j] = a;
+  }
+}
+
+}  // namespace
+
+uint32_t Conv2DS8ScratchBytes(const Conv2DS8Args& args) { return Layout(args).Bytes(); }
+
+void Conv2DS8(const Conv2DS8Args& args) {
+  const ScratchLayout layout = Layout(args);
+  if (!InputOffsetSupported(args.input_offset) || args.scratch == nullptr ||
+      (reinterpret_cast<uintptr_t>(args.scratch) & 3u) != 0 ||
+      args.scratch_bytes < layout.Bytes()) {
+    reference::Conv2DS8(args);
+    return;
+  }
+  uint32_t* columns = static_cast<uint32_t*>(args.scratch);
+  int16_t* tails = reinterpret_cast<int16_t*>(columns + layout.column_words);
+  int8_t* patch = reinterpret_cast<int8_t*>(columns + layout.column_words + layout.tail_words);
+  const bool pointwise = layout.patch_words == 0;
+  const uint32_t depth = args.filter_height * args.filter_width * args.input_channels;
+  const uint32_t offset_pair = dsp::Dup16(args.input_offset);
+  const uint32_t pixels = args.output_height * args.output_width;
+  const uint32_t out_channels = args.output_channels;
+
+  for (uint32_t b = 0; b < args.batch; ++b) {
+    const int8_t* input =
+        args.input + b * args.input_height * args.input_width * args.input_channels;
+    int8_t* output = args.output + b * pixels * out_channels;
+    uint32_t oy = 0, ox = 0;  // position of the first pixel of the block
+    for (uint32_t first = 0; first < pixels; first += kPixels) {
+      const uint32_t count = pixels - first < kPixels ? pixels - first : kPixels;
+      // im2col + widen the block's pixels.
+      uint32_t py = oy, px = ox;
+      for (uint32_t j = 0; j < count; ++j) {
+        const int8_t* source;
+        if (pointwise) {
+          source = input + (py * args.stride_height * args.input_width + px * args.stride_width) *
+                               args.input_channels;
+        } else {
+          GatherPatch(args, input, py, px, patch);
+          source = patch;
+        }
+        WidenColumn(source, depth, offset_pair, columns + 2 * j, 2 * kPixels, tails + 4 * j,
+                    args.input_offset);
+        if (++px == args.output_width) {
+          px = 0;
+          ++py;
+        }
+      }
+      oy = py;
+      ox = px;
+      int8_t* out = output + first * out_channels;
+      for (uint32_t oc = 0; oc < out_channels; ++oc) {
+        const int32_t bias = args.bias != nullptr ? args.bias[oc] : 0;
+        int32_t acc[kPixels] = {bias, bias, bias, bias};
+        DotColumns(args.weights + oc * depth, columns, tails, depth, count, acc);
+        const int32_t multiplier = args.requant.requant[2 * oc];
+        const int32_t shift = args.requant.requant[2 * oc + 1];
+        for (uint32_t j = 0; j < count; ++j) {
+          out[j * out_channels + oc] = static_cast<int8_t>(
+              Requantize(acc[j], multiplier, shift, args.requant.output_offset,
+                         args.requant.activation_min, args.requant.activation_max));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace tinyforge::kernels::cortex_m

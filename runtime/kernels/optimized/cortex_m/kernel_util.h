@@ -1,0 +1,86 @@
+// Helpers shared by the optimized int8 kernels: unaligned word loads, a branch-light requantizer
+// that is bit-identical to kernels::MultiplyByQuantizedMultiplier, and input widening.
+#ifndef TINYFORGE_KERNELS_OPTIMIZED_CORTEX_M_KERNEL_UTIL_H_
+#define TINYFORGE_KERNELS_OPTIMIZED_CORTEX_M_KERNEL_UTIL_H_
+
+#include <stdint.h>
+
+#include "kernels/optimized/cortex_m/dsp_intrinsics.h"
+#include "kernels/reference/int8_kernels.h"
+
+namespace tinyforge::kernels::cortex_m {
+
+// Four int8 as one word (LDR; Cortex-M4 allows unaligned LDR).
+inline uint32_t Load32(const int8_t* bytes) {
+  uint32_t word;
+  __builtin_memcpy(&word, bytes, sizeof(word));
+  return word;
+}
+
+inline bool InputOffsetSupported(int32_t input_offset) {
+  return input_offset >= -127 && input_offset <= 128;
+}
+
+// The reference requantization rewritten for fewer instructions, same bits:
+//  - round(x*m / 2^31) with the reference's nudge-then-truncate equals floor((x*m + 2^30) / 2^31)
+//    for either sign of x*m (for negative products: truncation toward zero of p + 1 - 2^30 is the
+//    floor of p + 1 - 2^30 + 2^31 - 1), so one multiply-accumulate and a shift do it;
+//  - the rounding right shift keeps the reference's mask/threshold form (no overflow near
+//    INT32_MAX, unlike adding half first).
+inline int32_t Requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t output_offset,
+                          int32_t activation_min, int32_t activation_max) {
+  int32_t x = acc;
+  int32_t right_shift = -shift;
+  if (shift > 0) {
+    const int64_t shifted = static_cast<int64_t>(acc) * (int64_t{1} << shift);
+    x = shifted > INT32_MAX   ? INT32_MAX
+        : shifted < INT32_MIN ? INT32_MIN
+                              : static_cast<int32_t>(shifted);
+    right_shift = 0;
+  }
+  int32_t high;
+  if (x == INT32_MIN && multiplier == INT32_MIN) {
+    high = INT32_MAX;
+  } else {
+    high = static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t{1} << 30)) >> 31);
+  }
+  const int32_t mask = static_cast<int32_t>((uint32_t{1} << right_shift) - 1u);
+  const int32_t threshold = (mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(high) >> 31);
+  int32_t value = (high >> right_shift) + ((high & mask) > threshold ? 1 : 0);
+  value += output_offset;
+  value = value < activation_min ? activation_min : value;
+  value = value > activation_max ? activation_max : value;
+  return value;
+}
+
+inline int8_t RequantizeChannel(int32_t acc, const RequantArgs& requant, uint32_t channel) {
+  return static_cast<int8_t>(Requantize(acc, requant.requant[2 * channel],
+                                        requant.requant[2 * channel + 1], requant.output_offset,
+                                        requant.activation_min, requant.activation_max));
+}
+
+// Widens `depth` int8 values to 16 bits with the offset added, in the layout the SMLAD loops
+// read (per group of four inputs x0..x3: word (x0,x2) then word (x1,x3), matching SXTB16 and
+// SXTB16 ROR #8 of the weights), the groups of one column `stride_words` apart:
+//
+//   dst: [g0: (x0,x2) (x1,x3)] ...stride... [g1: (x4,x6) (x5,x7)] ...   tail: int16 x[4*groups..]
+//
+// The depth % 4 leftover values go to `tail` as plain int16.
+inline void WidenColumn(const int8_t* src, uint32_t depth, uint32_t offset_pair, uint32_t* dst,
+                        uint32_t stride_words, int16_t* tail, int32_t input_offset) {
+  const uint32_t groups = depth / 4;
+  for (uint32_t g = 0; g < groups; ++g) {
+    const uint32_t word = Load32(src);
+    src += 4;
+    dst[0] = dsp::Sxtab16(offset_pair, word);
+    dst[1] = dsp::Sxtab16Ror8(offset_pair, word);
+    dst += stride_words;
+  }
+  for (uint32_t t = 0; t < depth % 4; ++t) {
+    tail[t] = static_cast<int16_t>(src[t] + input_offset);
+  }
+}
+
+}  // namespace tinyforge::kernels::cortex_m
+
+#endif  // TINYFORGE_KERNELS_OPTIMIZED_CORTEX_M_KERNEL_UTIL_H_
