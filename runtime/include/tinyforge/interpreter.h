@@ -27,9 +27,14 @@ class Interpreter {
 
   // Validates the whole blob (see Model::Load). Resets any previous Prepare.
   Status Load(const void* blob, size_t blob_bytes);
-  // Binds the arena, resolves every op and runs its prepare. arena must be 16-byte aligned.
+  // Binds the arena, resolves every op (kOpNotRegistered), checks each op's planned scratch
+  // against its scratch_bytes() (kScratchTooSmall) and runs its prepare (whose status is
+  // returned as is). kNotLoaded before Load, kArenaMisaligned unless 16-byte aligned,
+  // kArenaTooSmall when arena_bytes < ArenaBytesRequired(). Only the first ArenaBytesRequired()
+  // bytes of the arena are ever touched.
   Status Prepare(void* arena, size_t arena_bytes);
-  // Runs every op in order. kNotPrepared before a successful Prepare.
+  // Runs every op's eval in order; stops at the first failing op and returns its status.
+  // kNotPrepared before a successful Prepare.
   Status Invoke();
 
   uint32_t InputCount() const;

@@ -44,6 +44,7 @@ namespace tinyforge {
   X(PlanOverlap)                                                                 \
   X(WriteToConstant)                                                             \
   X(TensorUsedBeforeWritten)                                                     \
+  X(TensorWrittenTwice)                                                          \
   /* Prepare */                                                                  \
   X(NotLoaded)                                                                   \
   X(OpNotRegistered)                                                             \
@@ -58,6 +59,7 @@ namespace tinyforge {
   X(IndexOutOfRange)                                                             \
   X(KeyNotFound)                                                                 \
   X(BufferTooSmall)                                                              \
+  X(StorageMisaligned)                                                           \
   X(NumericalError)
 
 enum class [[nodiscard]] Status : uint8_t {
