@@ -30,27 +30,18 @@ void RowsFromWidened(const FullyConnectedS8Args& args, const uint32_t* x, const 
       a1 = args.bias[o + 1];
       a2 = args.bias[o + 2];
     }
+    // One widened group per iteration: LDRD + 3 x (LDR + 2 SXTB16 + 2 SMLAD) + CMP/BNE. A
+    // deeper unroll runs out of the 13 usable registers and spills (measured: slower).
     const uint32_t* xp = x;
-    uint32_t g = groups;
-    for (; g >= 2; g -= 2) {
-      a0 = Dot4(Load32(w0), xp, a0);
-      a1 = Dot4(Load32(w1), xp, a1);
-      a2 = Dot4(Load32(w2), xp, a2);
-      a0 = Dot4(Load32(w0 + 4), xp + 2, a0);
-      a1 = Dot4(Load32(w1 + 4), xp + 2, a1);
-      a2 = Dot4(Load32(w2 + 4), xp + 2, a2);
-      w0 += 8;
-      w1 += 8;
-      w2 += 8;
-      xp += 4;
-    }
-    if (g != 0) {
+    const uint32_t* const x_end = x + 2 * groups;
+    while (xp != x_end) {
       a0 = Dot4(Load32(w0), xp, a0);
       a1 = Dot4(Load32(w1), xp, a1);
       a2 = Dot4(Load32(w2), xp, a2);
       w0 += 4;
       w1 += 4;
       w2 += 4;
+      xp += 2;
     }
     for (uint32_t t = 0; t < rest; ++t) {
       a0 += tail[t] * w0[t];
