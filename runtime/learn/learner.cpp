@@ -422,40 +422,46 @@ void Learner::ObserveDrift(float signal, bool error) {
     boost_remaining_ = config_.drift_boost_samples;
 }
 
-// SGD on softmax cross-entropy. A class's first labelled sample imprints it instead: w = x,
-// b = -|x|²/2 makes its logit the nearest-class-mean discriminant (-|x - w|²/2 + |x|²/2), which
-// the imprinted old classes share, so a new class is competitive from its first example.
+// SGD on softmax cross-entropy, with an imprinting start for each class: for its first
+// imprint_samples labelled samples a class's row is the nearest-class-mean discriminant of those
+// samples, w = mean(x), b = -|w|²/2 (logit = -|x - w|²/2 + |x|²/2, the same for every class), so
+// a class added in the field is competitive from its first example. Other rows still take their
+// SGD step on these samples, which pushes them away from the new class.
 void Learner::TrainClassification(const float* x, int32_t label) {
   const uint32_t features = config_.feature_count;
   float* weights = Words(layout_.weights);
   float* bias = Words(layout_.bias);
   uint32_t* trained = Uwords(layout_.class_trained);
   const uint32_t y = static_cast<uint32_t>(label);
-  if (trained[y] == 0) {
+  const bool imprinting = trained[y] < config_.imprint_samples || trained[y] == 0;
+  if (trained[y] > 0) {
+    float logits[internal::kMaxClassesLimit];
+    float probabilities[internal::kMaxClassesLimit];
+    internal::Logits(weights, bias, x, features, class_count_, logits);
+    (void)internal::MaskedSoftmax(logits, trained, class_count_, probabilities);
+    float* velocity = config_.momentum_buffer ? Words(layout_.velocity) : nullptr;
+    const float base_rate = LearningRate();
+    for (uint32_t k = 0; k < class_count_; ++k) {
+      if (trained[k] == 0 || (imprinting && k == y)) continue;
+      const float gradient =
+          Clamp(probabilities[k] - (k == y ? 1.0f : 0.0f), config_.gradient_clip);
+      const float rate = base_rate * (trained[k] < config_.new_class_boost_samples
+                                          ? config_.new_class_learning_rate_boost
+                                          : 1.0f);
+      internal::SgdStep(weights + k * features, bias + k,
+                        velocity ? velocity + k * (features + 1) : nullptr, x, features, gradient,
+                        rate, config_.momentum, config_.l2);
+    }
+  }
+  if (imprinting) {
+    const float step = 1.0f / static_cast<float>(trained[y] + 1);
+    float* row = weights + y * features;
     float norm2 = 0.0f;
     for (uint32_t j = 0; j < features; ++j) {
-      weights[y * features + j] = x[j];
-      norm2 += x[j] * x[j];
+      row[j] += (x[j] - row[j]) * step;
+      norm2 += row[j] * row[j];
     }
     bias[y] = -0.5f * norm2;
-    trained[y] = 1;
-    return;
-  }
-  float logits[internal::kMaxClassesLimit];
-  float probabilities[internal::kMaxClassesLimit];
-  internal::Logits(weights, bias, x, features, class_count_, logits);
-  (void)internal::MaskedSoftmax(logits, trained, class_count_, probabilities);
-  float* velocity = config_.momentum_buffer ? Words(layout_.velocity) : nullptr;
-  const float base_rate = LearningRate();
-  for (uint32_t k = 0; k < class_count_; ++k) {
-    if (trained[k] == 0) continue;
-    const float gradient = Clamp(probabilities[k] - (k == y ? 1.0f : 0.0f), config_.gradient_clip);
-    const float rate = base_rate * (trained[k] < config_.new_class_boost_samples
-                                        ? config_.new_class_learning_rate_boost
-                                        : 1.0f);
-    internal::SgdStep(weights + k * features, bias + k, velocity ? velocity + k * (features + 1)
-                                                                 : nullptr,
-                      x, features, gradient, rate, config_.momentum, config_.l2);
   }
   ++trained[y];
 }

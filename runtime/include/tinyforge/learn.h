@@ -73,6 +73,7 @@ struct LearnerConfig {
   uint32_t standardizer_max_count = 1000;  // Welford weight cap: stats keep tracking slow drift
   uint32_t max_label_delay = 0;         // a pending sample expires after this many newer
                                         // submissions; 0 = only when the ring buffer is full
+  uint16_t imprint_samples = 5;         // a class's row is its samples' mean for this many
   float new_class_learning_rate_boost = 3.0f;  // lr multiplier for a class's first samples
   uint16_t new_class_boost_samples = 20;
   float metric_fading = 0.98f;          // fading factor of prequential accuracy / recall / loss
