@@ -15,8 +15,8 @@ T ClampTo(T value, T low, T high) {
 int8_t QuantizeToS8(float real, QuantS8 quant) {
   const int32_t q = math::RoundToInt32(real / quant.scale);
   // Saturate before adding the zero point so the sum cannot overflow.
-  const int32_t bounded = ClampTo(q, -1024, 1024) + quant.zero_point;
-  return static_cast<int8_t>(ClampTo(bounded, -128, 127));
+  const int32_t bounded = ClampTo<int32_t>(q, -1024, 1024) + quant.zero_point;
+  return static_cast<int8_t>(ClampTo<int32_t>(bounded, -128, 127));
 }
 
 float DequantizeS8(int8_t q, QuantS8 quant) {

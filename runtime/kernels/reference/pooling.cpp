@@ -126,7 +126,7 @@ void GlobalAveragePoolS8(const int8_t* input, int8_t* output, uint32_t batch, ui
       for (uint32_t s = 0; s < spatial; ++s)
         sum += input[(uint64_t{b} * spatial + s) * channels + c] - input_zero_point;
       const int32_t value = MultiplyByQuantizedMultiplier(sum, multiplier, shift) + output_zero_point;
-      output[b * channels + c] = static_cast<int8_t>(ClampTo(value, -128, 127));
+      output[b * channels + c] = static_cast<int8_t>(ClampTo<int32_t>(value, -128, 127));
     }
 }
 

@@ -105,3 +105,26 @@ TEST(MathTest, RoundToInt32RoundsHalfAwayFromZeroAndSaturates) {
 
 }  // namespace
 }  // namespace tinyforge::math
+
+namespace tinyforge::math {
+namespace {
+
+// Same grid and checksum as KernelsDevice.MathChecksum (tests/device/kernels_device_test.cpp);
+// the two printed values must be equal: host and Cortex-M4 compute identical bits.
+TEST(MathTest, ChecksumMatchesDevice) {
+  uint32_t checksum = 0;
+  for (int i = -2000; i <= 2000; ++i) {
+    const float x = static_cast<float>(i) * 0.01f;
+    const float values[] = {Exp(x), Tanh(x), Sigmoid(x)};
+    for (float v : values) {
+      uint32_t bits;
+      __builtin_memcpy(&bits, &v, sizeof(bits));
+      checksum = checksum * 31u + bits;
+    }
+  }
+  std::printf("math_checksum %u\n", checksum);
+  EXPECT_NE(checksum, 0u);
+}
+
+}  // namespace
+}  // namespace tinyforge::math
