@@ -1,0 +1,170 @@
+// SPARQL 1.1 Protocol over libcurl (see sparql_client.h).
+#include "server/kg/sparql_client.h"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace tinyforge::server::kg {
+namespace {
+
+void EnsureCurlGlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+size_t AppendToString(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+std::string UrlEncode(CURL* curl, const std::string& text) {
+  char* encoded = curl_easy_escape(curl, text.data(), static_cast<int>(text.size()));
+  std::string out = encoded != nullptr ? encoded : "";
+  curl_free(encoded);
+  return out;
+}
+
+std::string Excerpt(const std::string& text) {
+  constexpr size_t kMax = 400;
+  return text.size() <= kMax ? text : text.substr(0, kMax) + "...";
+}
+
+}  // namespace
+
+const RdfValue* SelectResult::Get(size_t row, const std::string& variable) const {
+  if (row >= rows.size()) return nullptr;
+  auto it = rows[row].find(variable);
+  return it == rows[row].end() ? nullptr : &it->second;
+}
+
+SparqlClient::SparqlClient(SparqlEndpoints endpoints) : endpoints_(std::move(endpoints)) {
+  EnsureCurlGlobalInit();
+  if (endpoints_.update_url.empty()) endpoints_.update_url = endpoints_.query_url;
+}
+
+Result<SparqlClient::Response> SparqlClient::Post(const std::string& url,
+                                                  const std::string& content_type,
+                                                  const std::string& body,
+                                                  const std::string& accept,
+                                                  bool authenticate) const {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) return MakeError(ErrorKind::kStore, "curl_easy_init failed");
+  Response response;
+  struct curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+  headers = curl_slist_append(headers, ("Accept: " + accept).c_str());
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip on big loads
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers,
+                                                                           curl_slist_free_all);
+  CURL* handle = curl.get();
+  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_POST, 1L);
+  curl_easy_setopt(handle, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, AppendToString);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, endpoints_.timeout_ms);
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  if (authenticate && !endpoints_.user.empty()) {
+    // Digest for Virtuoso's /sparql-auth; ANY lets curl pick Basic for other stores.
+    curl_easy_setopt(handle, CURLOPT_HTTPAUTH, CURLAUTH_DIGEST | CURLAUTH_BASIC);
+    curl_easy_setopt(handle, CURLOPT_USERNAME, endpoints_.user.c_str());
+    curl_easy_setopt(handle, CURLOPT_PASSWORD, endpoints_.password.c_str());
+  }
+  CURLcode code = curl_easy_perform(handle);
+  if (code != CURLE_OK) {
+    return MakeError(ErrorKind::kStore, url + ": " + curl_easy_strerror(code));
+  }
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+  if (response.status < 200 || response.status >= 300) {
+    return MakeError(ErrorKind::kStore, url + ": HTTP " + std::to_string(response.status) + ": " +
+                                            Excerpt(response.body));
+  }
+  return response;
+}
+
+Result<SelectResult> ParseSelectJson(const std::string& json) {
+  nlohmann::json document = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded() || !document.is_object()) {
+    return MakeError(ErrorKind::kStore, "SPARQL results are not JSON: " + Excerpt(json));
+  }
+  SelectResult result;
+  try {
+    for (const auto& variable : document.at("head").value("vars", nlohmann::json::array())) {
+      result.variables.push_back(variable.get<std::string>());
+    }
+    for (const auto& binding : document.at("results").at("bindings")) {
+      Row row;
+      for (const auto& [name, value] : binding.items()) {
+        RdfValue rdf;
+        rdf.type = value.value("type", "");
+        rdf.value = value.value("value", "");
+        rdf.datatype = value.value("datatype", "");
+        rdf.lang = value.value("xml:lang", "");
+        row.emplace(name, std::move(rdf));
+      }
+      result.rows.push_back(std::move(row));
+    }
+  } catch (const nlohmann::json::exception& error) {
+    return MakeError(ErrorKind::kStore, std::string("malformed SPARQL JSON results: ") + error.what());
+  }
+  return result;
+}
+
+Result<SelectResult> SparqlClient::Select(const std::string& query) const {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  std::string body = "query=" + UrlEncode(curl.get(), query);
+  auto response = Post(endpoints_.query_url, "application/x-www-form-urlencoded", body,
+                       "application/sparql-results+json", /*authenticate=*/false);
+  if (!response.ok()) return response.error();
+  return ParseSelectJson(response->body);
+}
+
+Result<bool> SparqlClient::Ask(const std::string& query) const {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  std::string body = "query=" + UrlEncode(curl.get(), query);
+  auto response = Post(endpoints_.query_url, "application/x-www-form-urlencoded", body,
+                       "application/sparql-results+json", /*authenticate=*/false);
+  if (!response.ok()) return response.error();
+  nlohmann::json document = nlohmann::json::parse(response->body, nullptr, false);
+  if (!document.is_discarded() && document.is_object() && document.contains("boolean") &&
+      document["boolean"].is_boolean()) {
+    return document["boolean"].get<bool>();
+  }
+  // Virtuoso 7.2.5 answers ASK as a one-row result set binding __ASK_RETVAL to 1 or 0.
+  auto table = ParseSelectJson(response->body);
+  if (table.ok() && table->rows.size() == 1 && table->rows[0].size() == 1) {
+    const std::string& value = table->rows[0].begin()->second.value;
+    if (value == "1" || value == "true") return true;
+    if (value == "0" || value == "false") return false;
+  }
+  return MakeError(ErrorKind::kStore, "ASK answer has no boolean: " + Excerpt(response->body));
+}
+
+Result<Ok> SparqlClient::Update(const std::string& update) const {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  std::string body = "update=" + UrlEncode(curl.get(), update);
+  auto response = Post(endpoints_.update_url, "application/x-www-form-urlencoded", body,
+                       "application/sparql-results+json, */*;q=0.1", /*authenticate=*/true);
+  if (!response.ok()) return response.error();
+  return Ok{};
+}
+
+Result<Ok> SparqlClient::GraphStorePost(const std::string& graph_iri,
+                                        const std::string& content_type,
+                                        const std::string& body) const {
+  if (endpoints_.graph_store_url.empty()) {
+    return MakeError(ErrorKind::kInvalidArgument, "no Graph Store Protocol endpoint configured");
+  }
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  std::string url = endpoints_.graph_store_url + "?graph=" + UrlEncode(curl.get(), graph_iri);
+  auto response = Post(url, content_type, body, "*/*", /*authenticate=*/true);
+  if (!response.ok()) return response.error();
+  return Ok{};
+}
+
+}  // namespace tinyforge::server::kg
