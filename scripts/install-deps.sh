@@ -9,7 +9,7 @@ core_packages=(
   build-essential cmake ninja-build pkg-config python3
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi qemu-system-arm
   libeigen3-dev nlohmann-json3-dev libcli11-dev
   virtuoso-opensource libcurl4-openssl-dev libsodium-dev libcpp-httplib-dev
 )
