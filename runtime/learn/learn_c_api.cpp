@@ -1,6 +1,6 @@
 // The C API of TinyOL (tinyforge/learn_c_api.h): a Learner constructed in caller memory, its
 // arrays right behind it. Thin wrappers; all checks happen in Learner.
-#include <new>
+#include <string.h>
 
 #include "tinyforge/learn.h"
 
@@ -68,20 +68,21 @@ int tforge_learner_init(void* memory, size_t memory_bytes, const tforge_learner_
   LearnerConfig config;
   if (!ToConfig(options, &config)) return Code(LearnStatus::kBadConfig);
   if (memory_bytes < kObjectBytes) return Code(LearnStatus::kStorageTooSmall);
-  Learner* object = new (memory) Learner();
+  // Learner is trivially copyable (an implicit-lifetime type), so copying a fresh one in creates
+  // it; this avoids placement new, whose <new> the bare-metal toolchain does not ship.
+  static_assert(__is_trivially_copyable(Learner), "Learner must stay trivially copyable");
+  const Learner fresh;
+  memcpy(memory, &fresh, sizeof(Learner));
+  Learner* object = static_cast<Learner*>(memory);
   const LearnStatus status =
       object->Init(config, static_cast<uint8_t*>(memory) + kObjectBytes, memory_bytes - kObjectBytes);
-  if (status != LearnStatus::kOk) {
-    object->~Learner();
-    return Code(status);
-  }
+  if (status != LearnStatus::kOk) return Code(status);
   *learner = reinterpret_cast<tforge_learner*>(object);
   return Code(LearnStatus::kOk);
 }
 
-void tforge_learner_free(tforge_learner* learner) {
-  if (learner != nullptr) Cast(learner)->~Learner();
-}
+// Nothing to release (no heap, trivially destructible); the caller may reuse the memory after.
+void tforge_learner_free(tforge_learner* learner) { (void)learner; }
 
 int tforge_learner_set_flash(tforge_learner* learner, const tforge_flash_port* flash) {
   if (learner == nullptr) return Code(LearnStatus::kNullArgument);
