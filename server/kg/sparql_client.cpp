@@ -135,8 +135,10 @@ Result<bool> SparqlClient::Ask(const std::string& query) const {
       document["boolean"].is_boolean()) {
     return document["boolean"].get<bool>();
   }
-  // Virtuoso 7.2.5 answers ASK as a one-row result set binding __ASK_RETVAL to 1 or 0.
+  // Virtuoso 7.2.5 answers ASK as a result set: one row binding __ASK_RETVAL to 1 when true,
+  // no rows when false.
   auto table = ParseSelectJson(response->body);
+  if (table.ok() && table->variables.size() == 1 && table->rows.empty()) return false;
   if (table.ok() && table->rows.size() == 1 && table->rows[0].size() == 1) {
     const std::string& value = table->rows[0].begin()->second.value;
     if (value == "1" || value == "true") return true;
