@@ -26,7 +26,10 @@ function(tinyforge_m4_image name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} tinyforge_m4bsp)
   target_link_options(${name} PRIVATE -T${TINYFORGE_M4_BSP_DIR}/mps2_an386.ld)
-  set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${TINYFORGE_M4_BSP_DIR}/mps2_an386.ld)
+  # Linked as C: the runtime needs nothing from libstdc++, and Debian's newlib has no
+  # libstdc++_nano for g++'s nano.specs.
+  set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINKER_LANGUAGE C
+                        LINK_DEPENDS ${TINYFORGE_M4_BSP_DIR}/mps2_an386.ld)
 endfunction()
 
 # tinyforge_m4_test(name): runs an image under QEMU with semihosting; pass/fail = guest exit code.

@@ -15,3 +15,13 @@ if(cli_sources)
   target_compile_definitions(tinyforge PRIVATE TINYFORGE_VERSION="${PROJECT_VERSION}")
   tinyforge_warnings(tinyforge)
 endif()
+
+# Packaging copies the runtime sources and the qemu-m4 BSP from these trees (overridable at run
+# time with the environment variables of the same names).
+if(TARGET tinyforge_toolchain AND NOT "${CMAKE_CURRENT_SOURCE_DIR}" STREQUAL "")
+  get_target_property(toolchain_type tinyforge_toolchain TYPE)
+  if(NOT toolchain_type STREQUAL "INTERFACE_LIBRARY")
+    target_compile_definitions(tinyforge_toolchain PRIVATE
+      TINYFORGE_SOURCE_DIR="${CMAKE_SOURCE_DIR}" TINYFORGE_SHARED_DIR="${TINYFORGE_SHARED_DIR}")
+  endif()
+endif()
