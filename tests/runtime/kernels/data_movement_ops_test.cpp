@@ -41,7 +41,7 @@ TEST(ReshapeOpTest, Int8KeepsQuantization) {
 }
 
 TEST(ConcatOpTest, EveryAxisMatchesIndexArithmetic) {
-  std::mt19937 rng(91);
+  testing::Rng rng(91);
   for (int32_t axis = 0; axis < 3; ++axis) {
     const uint32_t base[3] = {2, 3, 4};
     const uint32_t extents[3] = {1, 3, 2};
@@ -139,7 +139,7 @@ TEST(QuantizeOpTest, RoundsHalfAwayFromZeroAndSaturates) {
 }
 
 TEST(QuantizeOpTest, RandomRoundTripWithDequantize) {
-  std::mt19937 rng(92);
+  testing::Rng rng(92);
   const auto x = RandomValues<float>(rng, 200, -3, 3);
   const float scale = 0.03f;
   const int32_t zp = -20;
@@ -156,7 +156,9 @@ TEST(QuantizeOpTest, RandomRoundTripWithDequantize) {
   for (size_t i = 0; i < x.size(); ++i) {
     EXPECT_EQ(quantized[i], testing::QuantizeExpected(x[i], scale, zp));
     EXPECT_FLOAT_EQ(back[i], scale * float(quantized[i] - zp));
-    if (quantized[i] > -128 && quantized[i] < 127) EXPECT_LE(std::fabs(back[i] - x[i]), scale / 2 + 1e-6);
+    if (quantized[i] > -128 && quantized[i] < 127) {
+      EXPECT_LE(std::fabs(back[i] - x[i]), scale / 2 + 1e-6);
+    }
   }
 }
 

@@ -38,7 +38,7 @@ TEST(ElementwiseOpTest, FloatAddAndMulWithRelu6) {
 }
 
 TEST(ElementwiseOpTest, Int8RandomWithinOneLsb) {
-  std::mt19937 rng(71);
+  testing::Rng rng(71);
   for (int trial = 0; trial < 40; ++trial) {
     const bool add = trial % 2 == 0;
     const float s1 = std::uniform_real_distribution<float>(0.01f, 0.1f)(rng);
@@ -183,7 +183,7 @@ TEST(ActivationOpTest, Int8SigmoidTanhEveryInputWithinOneLsb) {
 }
 
 TEST(SoftmaxOpTest, FloatMatchesDoubleAndSumsToOne) {
-  std::mt19937 rng(81);
+  testing::Rng rng(81);
   const auto x = RandomValues<float>(rng, 3 * 10, -5, 5);
   OpHarness h;
   h.Input<float>({3, 10}, x);
@@ -201,7 +201,7 @@ TEST(SoftmaxOpTest, FloatMatchesDoubleAndSumsToOne) {
 }
 
 TEST(SoftmaxOpTest, Int8WithinOneLsbAndOutputQuantizationChecked) {
-  std::mt19937 rng(82);
+  testing::Rng rng(82);
   const auto q = RandomValues<int8_t>(rng, 4 * 12, -128, 127);
   const float scale = 0.05f;
   const int32_t zp = -3;

@@ -19,7 +19,7 @@ double MaxRelativeError(F f, R reference, float low, float high, int count) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> random(low, high);
   for (int i = 0; i <= 2 * count; ++i) {
-    const float x = i <= count ? low + (high - low) * static_cast<float>(i) / count : random(rng);
+    const float x = i <= count ? low + (high - low) * static_cast<float>(i) / static_cast<float>(count) : random(rng);
     const long double expected = reference(static_cast<long double>(x));
     if (expected == 0.0L) continue;
     const double error =

@@ -138,8 +138,12 @@ inline int32_t QuantizeExpected(double real, double scale, int32_t zero_point, i
   return static_cast<int32_t>(std::fmin(std::fmax(q, low), high));
 }
 
+// std::mt19937 with a uint32_t result, so rng() % n needs no cast under -Wconversion.
+using Rng = std::mersenne_twister_engine<uint32_t, 32, 624, 397, 31, 0x9908b0dfu, 11, 0xffffffffu,
+                                         7, 0x9d2c5680u, 15, 0xefc60000u, 18, 1812433253u>;
+
 template <typename T>
-std::vector<T> RandomValues(std::mt19937& rng, size_t count, T low, T high) {
+std::vector<T> RandomValues(Rng& rng, size_t count, T low, T high) {
   std::vector<T> values(count);
   if constexpr (std::is_floating_point_v<T>) {
     std::uniform_real_distribution<T> distribution(low, high);

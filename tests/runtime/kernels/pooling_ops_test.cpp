@@ -61,7 +61,7 @@ TEST(PoolingOpTest, FloatHandChecked2x2) {
 }
 
 TEST(PoolingOpTest, RandomFloatAndInt8MatchReference) {
-  std::mt19937 rng(51);
+  testing::Rng rng(51);
   for (int trial = 0; trial < 40; ++trial) {
     const uint32_t batch = 1 + rng() % 2, h = 2 + rng() % 6, w = 2 + rng() % 6, c = 1 + rng() % 3;
     const uint32_t filter = 1 + rng() % 3, stride = 1 + rng() % 2;
@@ -166,7 +166,7 @@ TEST(PoolingOpTest, PrepareRejections) {
 }
 
 TEST(GlobalAveragePoolOpTest, FloatAndInt8MatchReferenceInBothOutputLayouts) {
-  std::mt19937 rng(61);
+  testing::Rng rng(61);
   for (int trial = 0; trial < 20; ++trial) {
     const uint32_t batch = 1 + rng() % 2, h = 1 + rng() % 5, w = 1 + rng() % 5, c = 1 + rng() % 4;
     const std::vector<uint32_t> out_dims =

@@ -82,7 +82,7 @@ TEST(FullyConnectedOpTest, FloatHandCheckedWithBiasAndRelu) {
 }
 
 TEST(FullyConnectedOpTest, FloatRandomMatchesDoubleReference) {
-  std::mt19937 rng(11);
+  testing::Rng rng(11);
   for (int trial = 0; trial < 20; ++trial) {
     const uint32_t batch = 1 + rng() % 3, in = 1 + rng() % 40, out = 1 + rng() % 20;
     OpHarness h;
@@ -114,7 +114,7 @@ struct Int8Problem {
   std::vector<int32_t> bias;
 };
 
-Int8Problem RandomInt8Problem(std::mt19937& rng, size_t input_count, size_t weight_count,
+Int8Problem RandomInt8Problem(testing::Rng& rng, size_t input_count, size_t weight_count,
                               uint32_t channels, bool per_channel) {
   Int8Problem p;
   p.in_scale = std::uniform_real_distribution<float>(0.005f, 0.05f)(rng);
@@ -167,7 +167,7 @@ void ExpectInt8WithinOneLsb(const OpHarness& h, const Int8Problem& p, const Conv
 }
 
 TEST(FullyConnectedOpTest, Int8RandomWithinOneLsbOfFloatReference) {
-  std::mt19937 rng(12);
+  testing::Rng rng(12);
   for (int trial = 0; trial < 30; ++trial) {
     const uint32_t batch = 1 + rng() % 3, in = 1 + rng() % 50, out = 1 + rng() % 16;
     const Int8Problem p = RandomInt8Problem(rng, batch * in, out * in, out, trial % 2 == 0);
@@ -185,7 +185,7 @@ TEST(FullyConnectedOpTest, Int8RandomWithinOneLsbOfFloatReference) {
 }
 
 TEST(FullyConnectedOpTest, Int8ReferenceAndDefaultRegistrationsAgreeAndAcceptFoldedBias) {
-  std::mt19937 rng(13);
+  testing::Rng rng(13);
   const uint32_t in = 24, out = 8;
   const Int8Problem p = RandomInt8Problem(rng, in, out * in, out, true);
   std::vector<int32_t> folded(out);
@@ -213,7 +213,7 @@ TEST(FullyConnectedOpTest, Int8ReferenceAndDefaultRegistrationsAgreeAndAcceptFol
 
 // A valid int8 FC that each rejection test then breaks in one way.
 struct FcFixture {
-  std::mt19937 rng{14};
+  testing::Rng rng{14};
   Int8Problem p = RandomInt8Problem(rng, 2 * 4, 3 * 4, 3, true);
   OpHarness h;
   FcFixture() {
@@ -385,7 +385,7 @@ format::Conv2DParams ConvParams(const ConvCase& c, uint8_t activation = 0) {
   return p;
 }
 
-ConvCase RandomConvCase(std::mt19937& rng, bool depthwise) {
+ConvCase RandomConvCase(testing::Rng& rng, bool depthwise) {
   ConvCase c;
   c.depthwise = depthwise;
   c.batch = 1 + rng() % 2;
@@ -427,7 +427,7 @@ TEST(Conv2DOpTest, FloatHandChecked3x3SamePadding) {
 }
 
 TEST(Conv2DOpTest, FloatAndInt8RandomMatchDoubleReference) {
-  std::mt19937 rng(21);
+  testing::Rng rng(21);
   for (int trial = 0; trial < 60; ++trial) {
     const bool depthwise = trial % 2 == 1;
     const ConvCase c = RandomConvCase(rng, depthwise);
@@ -466,7 +466,7 @@ TEST(Conv2DOpTest, FloatAndInt8RandomMatchDoubleReference) {
 }
 
 TEST(Conv1DOpTest, FloatAndInt8MatchDoubleReference) {
-  std::mt19937 rng(31);
+  testing::Rng rng(31);
   for (int trial = 0; trial < 20; ++trial) {
     ConvCase c;
     c.batch = 1 + rng() % 2;
@@ -607,7 +607,7 @@ TEST(Conv2DOpTest, PrepareRejectsInconsistentGeometry) {
 }
 
 TEST(Conv2DOpTest, Int8FoldedBiasCheckedAgainstWeights) {
-  std::mt19937 rng(41);
+  testing::Rng rng(41);
   ConvCase c;
   c.in_h = c.in_w = 4;
   c.in_c = 3;
