@@ -10,7 +10,7 @@ core_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi qemu-system-arm
-  libeigen3-dev nlohmann-json3-dev libcli11-dev
+  libeigen3-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   virtuoso-opensource libcurl4-openssl-dev libsodium-dev libcpp-httplib-dev
 )
 # Only needed for side-by-side benchmarks and regenerating fixtures, never by a test.
