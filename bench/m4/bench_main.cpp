@@ -1,52 +1,91 @@
-// One Cortex-M4 benchmark image: a model (TINYFORGE_BENCH_MODEL = Ad or Kws) run with one kernel
-// set (TINYFORGE_BENCH_OPTIMIZED 0/1) on mps2-an386 under QEMU. Counted with qemu-m4's m4run.py:
-// one warm-up and three "inference" regions; prints arena/model/stack figures and the output
-// checksum that scripts/run-bench.sh compares with the host's.
+// One Cortex-M4 benchmark image: a .tfm blob (AD or KWS, from make_bench_models) loaded and run
+// by tinyforge::Interpreter with a resolver holding only the ops the model uses, optimized
+// (TINYFORGE_BENCH_OPTIMIZED=1) or reference kernels, on mps2-an386 under QEMU. Counted with
+// qemu-m4's m4run.py: one warm-up and three "inference" regions around Invoke(). Prints the
+// arena (the planner's figure, checked against the Interpreter's), model and stack bytes and
+// the output checksum that must equal the host's (exit 3 otherwise).
 #include <stdint.h>
 
-#include "bench/common/bench_layers.h"
-#include "bench_model_data.h"
 #include "m4bench.h"
+#include "tinyforge/interpreter.h"
+#include "tinyforge/ops.h"
 
-#define TINYFORGE_BENCH_CAT2(a, b) a##b
-#define TINYFORGE_BENCH_CAT(a, b) TINYFORGE_BENCH_CAT2(a, b)
-#define TINYFORGE_BENCH_DATA(suffix) \
-  tinyforge::bench::data::TINYFORGE_BENCH_CAT(TINYFORGE_BENCH_CAT(k, TINYFORGE_BENCH_MODEL), suffix)
+#if defined(TINYFORGE_BENCH_MODEL_AD)
+#include "bench_model_ad.h"
+#elif defined(TINYFORGE_BENCH_MODEL_KWS)
+#include "bench_model_kws.h"
+#else
+#error "define TINYFORGE_BENCH_MODEL_AD or TINYFORGE_BENCH_MODEL_KWS"
+#endif
 
 namespace {
 
-using tinyforge::bench::Kernels;
+namespace model = tinyforge::bench::model;
+namespace ops = tinyforge::ops;
 
 #if TINYFORGE_BENCH_OPTIMIZED
-constexpr Kernels kKernels = Kernels::kOptimized;
-constexpr uint32_t kArenaBytes = TINYFORGE_BENCH_DATA(ArenaBytesOptimized);
+#define TINYFORGE_BENCH_KERNEL(name) ops::k##name
 #else
-constexpr Kernels kKernels = Kernels::kReference;
-constexpr uint32_t kArenaBytes = TINYFORGE_BENCH_DATA(ArenaBytesReference);
+#define TINYFORGE_BENCH_KERNEL(name) ops::k##name##Reference
 #endif
 
-alignas(16) uint8_t g_arena[kArenaBytes];
+// Exactly the ops of the model (what the toolchain's generated resolver would hold).
+#if defined(TINYFORGE_BENCH_MODEL_AD)
+const tinyforge::OpRegistration kModelOps[] = {TINYFORGE_BENCH_KERNEL(FullyConnected)};
+#else
+const tinyforge::OpRegistration kModelOps[] = {
+    TINYFORGE_BENCH_KERNEL(Conv2D), TINYFORGE_BENCH_KERNEL(DepthwiseConv2D),
+    ops::kGlobalAveragePool, TINYFORGE_BENCH_KERNEL(FullyConnected), ops::kSoftmax};
+#endif
+const tinyforge::OpResolver kResolver(kModelOps, sizeof(kModelOps) / sizeof(kModelOps[0]));
+
+alignas(16) uint8_t g_arena[model::kPlannerArenaBytes];
+
+uint32_t Checksum(const int8_t* bytes, uint32_t count) {
+  uint32_t hash = 2166136261u;
+  for (uint32_t i = 0; i < count; ++i) hash = (hash ^ static_cast<uint8_t>(bytes[i])) * 16777619u;
+  return hash;
+}
+
+int Fail(const char* what, tinyforge::Status status) {
+  m4_puts(what);
+  m4_puts(tinyforge::StatusName(status));
+  m4_puts("\n");
+  return 2;
+}
 
 }  // namespace
 
 int main() {
-  const auto& layers = TINYFORGE_BENCH_DATA(Layers);
-  const uint32_t layer_count = sizeof(layers) / sizeof(layers[0]);
-  if (tinyforge::bench::ChainArenaBytes(layers, layer_count, kKernels) != kArenaBytes) {
-    m4_puts("arena plan of the generator and the runtime disagree\n");
+  tinyforge::Interpreter interpreter(kResolver);
+  tinyforge::Status status = interpreter.Load(model::kBlob, sizeof(model::kBlob));
+  if (status != tinyforge::Status::kOk) return Fail("load: ", status);
+  if (interpreter.ArenaBytesRequired() != model::kPlannerArenaBytes) {
+    m4_puts("the Interpreter's arena differs from the planner's\n");
     return 2;
   }
-  const int8_t* output = nullptr;
-  for (int run = 0; run < 4; ++run) {
-    tinyforge::bench::LoadChainInput(layers, TINYFORGE_BENCH_DATA(Input), g_arena);
-    m4bench_begin();
-    output = tinyforge::bench::RunChain(layers, layer_count, kKernels, g_arena, kArenaBytes);
-    m4bench_end_label(run == 0 ? "warmup" : "inference");
+  status = interpreter.Prepare(g_arena, sizeof(g_arena));
+  if (status != tinyforge::Status::kOk) return Fail("prepare: ", status);
+  tinyforge::Tensor input;
+  tinyforge::Tensor output;
+  if (interpreter.Input(0, &input) != tinyforge::Status::kOk ||
+      interpreter.Output(0, &output) != tinyforge::Status::kOk) {
+    return 2;
   }
-  const uint32_t output_bytes = tinyforge::bench::OutputBytes(layers[layer_count - 1]);
-  m4_kv_u32("output_checksum", tinyforge::bench::Checksum(output, output_bytes));
-  m4_kv_u32("arena_bytes", kArenaBytes);
-  m4_kv_u32("model_bytes", TINYFORGE_BENCH_DATA(ModelBytes));
+  int8_t* in = static_cast<int8_t*>(input.data);
+  for (int run = 0; run < 4; ++run) {
+    // The planner lets later activations reuse the input's bytes: refill it every run.
+    for (uint32_t i = 0; i < sizeof(model::kInput); ++i) in[i] = model::kInput[i];
+    m4bench_begin();
+    status = interpreter.Invoke();
+    m4bench_end_label(run == 0 ? "warmup" : "inference");
+    if (status != tinyforge::Status::kOk) return Fail("invoke: ", status);
+  }
+  const uint32_t checksum = Checksum(static_cast<const int8_t*>(output.data), output.Bytes());
+  m4_kv_u32("output_checksum", checksum);
+  m4_kv_u32("host_checksum", model::kHostChecksum);
+  m4_kv_u32("arena_bytes", interpreter.ArenaBytesRequired());
+  m4_kv_u32("model_bytes", sizeof(model::kBlob));
   m4_kv_u32("stack_bytes", m4_stack_used_bytes());
-  return 0;
+  return checksum == model::kHostChecksum ? 0 : 3;
 }
