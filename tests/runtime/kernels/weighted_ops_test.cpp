@@ -632,3 +632,30 @@ TEST(Conv2DOpTest, Int8FoldedBiasCheckedAgainstWeights) {
 
 }  // namespace
 }  // namespace tinyforge
+
+namespace tinyforge {
+namespace {
+
+// The scratch hook reports what the Cortex-M Conv2DS8 needs (so a host-planned arena fits the
+// device), while the host's reference Eval runs without any scratch.
+TEST(Conv2DOpTest, ScratchHookReportsCortexMNeedWithoutRequiringItOnHost) {
+  testing::Rng rng(101);
+  ConvCase c;
+  c.in_h = c.in_w = 8;
+  c.in_c = 8;
+  c.k_h = c.k_w = 3;
+  c.out_c = 8;
+  c.pad_top = c.pad_left = 1;
+  const Int8Problem p = RandomInt8Problem(rng, 8 * 8 * 8, 8 * 9 * 8, 8, true);
+  OpHarness h;
+  AddInt8Weighted(h, p, {1, 8, 8, 8}, WeightDims(c), 8, 0);
+  h.Quantize(h.Output<int8_t>({1, 8, 8, 8}), p.out_scale, p.out_zp);
+  h.SetParams(ConvParams(c));
+  EXPECT_GT(ops::kConv2D.scratch_bytes(h.context), 0u);
+  EXPECT_EQ(ops::kDepthwiseConv2D.scratch_bytes(h.context), 0u);
+  EXPECT_EQ(h.Run(ops::kConv2D), Status::kOk);  // scratch_bytes == 0 in the context
+  ExpectInt8WithinOneLsb(h, p, c, 8, 8);
+}
+
+}  // namespace
+}  // namespace tinyforge
