@@ -60,3 +60,43 @@ TEST(OptimizedRequantizeTest, AddsOffsetThenClamps) {
 
 }  // namespace
 }  // namespace tinyforge::kernels::cortex_m
+
+namespace tinyforge::kernels::cortex_m {
+namespace {
+
+// The per-channel fast form (SMMULR/QADD/SSAT on the M4, emulated here) against the int8 result
+// of the reference arithmetic, over the accumulators where its saturation argument is tight.
+TEST(OptimizedRequantizeTest, ChannelFastFormMatchesReferenceInt8) {
+  const int32_t accs[] = {0, 1, -1, 127, -128, 1 << 20, -(1 << 20), (1 << 30) - 1, -(1 << 30),
+                          (1 << 30), -(1 << 30) - 1, INT32_MAX, INT32_MIN, 123456789, -987654321};
+  const int32_t multipliers[] = {1 << 30, (1 << 30) + 12345, INT32_MAX, 1518500250};
+  const int32_t offsets[] = {-128, 0, 5, 127};
+  uint32_t state = 7;
+  for (int32_t shift = -31; shift <= 30; ++shift) {
+    for (int32_t multiplier : multipliers) {
+      const int32_t table[2] = {multiplier, shift};
+      const RequantArgs args{table, 0, -128, 127};
+      const ChannelRequant channel = MakeChannelRequant(args, 0);
+      EXPECT_EQ(channel.fast, shift >= -20 && shift <= -1);
+      for (int32_t offset : offsets) {
+        for (int i = 0; i < 200; ++i) {
+          state = state * 1664525u + 1013904223u;
+          const int32_t acc = i < 15 ? accs[i] : static_cast<int32_t>(state) >> (state % 24);
+          for (int32_t low : {-128, offset}) {
+            int32_t expected = ReferenceRequantize(acc, multiplier, shift);
+            const int64_t wide = int64_t{expected} + offset;
+            // The reference adds the zero point in int32 too; skip where that overflows.
+            if (wide > INT32_MAX || wide < INT32_MIN) continue;
+            expected = static_cast<int32_t>(wide < low ? low : wide > 127 ? 127 : wide);
+            ASSERT_EQ(ApplyRequant(acc, channel, offset, low, 127), expected)
+                << "acc " << acc << " multiplier " << multiplier << " shift " << shift
+                << " offset " << offset;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tinyforge::kernels::cortex_m

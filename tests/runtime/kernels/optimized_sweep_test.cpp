@@ -28,7 +28,7 @@ struct ConvCase {
 };
 
 std::string CaseName(const ConvCase& c) {
-  return "b" + std::to_string(c.batch) + "_" + std::to_string(c.height) + "x" +
+  return std::string("b") + std::to_string(c.batch) + "_" + std::to_string(c.height) + "x" +
          std::to_string(c.width) + "x" + std::to_string(c.in_channels) + "_o" +
          std::to_string(c.out_channels) + "_k" + std::to_string(c.filter_h) + "x" +
          std::to_string(c.filter_w) + "_s" + std::to_string(c.stride_h) +
@@ -272,7 +272,7 @@ TEST_P(FullyConnectedSweepTest, OptimizedMatchesReferenceBitExactly) {
 INSTANTIATE_TEST_SUITE_P(Shapes, FullyConnectedSweepTest, ::testing::ValuesIn(FcCases()),
                          [](const auto& test_info) {
                            const FcCase& c = test_info.param;
-                           return "b" + std::to_string(c.batch) + "_in" +
+                           return std::string("b") + std::to_string(c.batch) + "_in" +
                                   std::to_string(c.input_depth) + "_out" +
                                   std::to_string(c.output_depth) + "_seed" +
                                   std::to_string(c.seed);

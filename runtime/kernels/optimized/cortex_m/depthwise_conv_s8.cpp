@@ -38,7 +38,13 @@ void DepthwiseConv2DS8(const DepthwiseConv2DS8Args& args) {
   const uint32_t tap_x_step = args.dilation_width * channels;
   const uint32_t tap_y_step = args.dilation_height * in_row_bytes;
   const uint32_t weight_row_bytes = args.filter_width * channels;
-  const RequantArgs& rq = args.requant;
+  // Locals, so the output stores cannot make the compiler reload them from args.
+  const RequantArgs rq = args.requant;
+  const int32_t output_offset = rq.output_offset;
+  const int32_t activation_min = rq.activation_min;
+  const int32_t activation_max = rq.activation_max;
+  const int32_t* const bias = args.bias;
+  const int8_t* const weights = args.weights;
 
   for (uint32_t b = 0; b < args.batch; ++b) {
     const int8_t* input = args.input + b * args.input_height * in_row_bytes;
@@ -54,15 +60,15 @@ void DepthwiseConv2DS8(const DepthwiseConv2DS8Args& args) {
                   args.input_width, &kx0, &kx1);
         const uint32_t ix0 = ox * args.stride_width + kx0 * args.dilation_width - args.pad_left;
         const int8_t* in_origin = input + iy0 * in_row_bytes + ix0 * channels;
-        const int8_t* w_origin = args.weights + ky0 * weight_row_bytes + kx0 * channels;
+        const int8_t* w_origin = weights + ky0 * weight_row_bytes + kx0 * channels;
         uint32_t c = 0;
         for (; c < vector_channels; c += 4) {
           int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          if (args.bias != nullptr) {
-            a0 = args.bias[c];
-            a1 = args.bias[c + 1];
-            a2 = args.bias[c + 2];
-            a3 = args.bias[c + 3];
+          if (bias != nullptr) {
+            a0 = bias[c];
+            a1 = bias[c + 1];
+            a2 = bias[c + 2];
+            a3 = bias[c + 3];
           }
           const int8_t* in_row = in_origin + c;
           const int8_t* w_row = w_origin + c;
@@ -86,10 +92,14 @@ void DepthwiseConv2DS8(const DepthwiseConv2DS8Args& args) {
             in_row += tap_y_step;
             w_row += weight_row_bytes;
           }
-          out[c] = RequantizeChannel(a0, rq, c);
-          out[c + 1] = RequantizeChannel(a1, rq, c + 1);
-          out[c + 2] = RequantizeChannel(a2, rq, c + 2);
-          out[c + 3] = RequantizeChannel(a3, rq, c + 3);
+          out[c] = ApplyRequant(a0, MakeChannelRequant(rq, c), output_offset, activation_min,
+                                activation_max);
+          out[c + 1] = ApplyRequant(a1, MakeChannelRequant(rq, c + 1), output_offset,
+                                    activation_min, activation_max);
+          out[c + 2] = ApplyRequant(a2, MakeChannelRequant(rq, c + 2), output_offset,
+                                    activation_min, activation_max);
+          out[c + 3] = ApplyRequant(a3, MakeChannelRequant(rq, c + 3), output_offset,
+                                    activation_min, activation_max);
         }
         for (; c < channels; ++c) {
           int32_t acc = args.bias != nullptr ? args.bias[c] : 0;

@@ -61,6 +61,17 @@ inline uint32_t PackTops(uint32_t a, uint32_t b) {
   return r;
 }
 
+// QADD: a + b saturated to int32.
+inline int32_t Qadd(int32_t a, int32_t b) { return __qadd(a, b); }
+// SMMULR: (a * b + 2^31) >> 32, the rounded high word of the 64-bit product.
+inline int32_t Smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+// SSAT #8: clamp to [-128, 127].
+inline int32_t Ssat8(int32_t x) { return __ssat(x, 8); }
+
 #else  // Portable emulation: same bits as the instructions above.
 
 inline uint32_t Half(int32_t value) { return static_cast<uint32_t>(value) & 0xFFFFu; }
@@ -92,6 +103,15 @@ inline int32_t Smlatt(uint32_t a, uint32_t b, int32_t acc) {
 }
 inline uint32_t PackBottoms(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }
 inline uint32_t PackTops(uint32_t a, uint32_t b) { return (a & 0xFFFF0000u) | (b >> 16); }
+
+inline int32_t Qadd(int32_t a, int32_t b) {
+  const int64_t sum = static_cast<int64_t>(a) + b;
+  return sum > INT32_MAX ? INT32_MAX : sum < INT32_MIN ? INT32_MIN : static_cast<int32_t>(sum);
+}
+inline int32_t Smmulr(int32_t a, int32_t b) {
+  return static_cast<int32_t>((static_cast<int64_t>(a) * b + (int64_t{1} << 31)) >> 32);
+}
+inline int32_t Ssat8(int32_t x) { return x < -128 ? -128 : x > 127 ? 127 : x; }
 
 #endif
 

@@ -53,6 +53,46 @@ inline int32_t Requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_
   return value;
 }
 
+// A channel's requantizer, decided once per channel. The fast form (8 instructions on the M4)
+// is used when multiplier >= 2^30 (QuantizeMultiplier's range) and the shift is a right shift
+// of 1..20; it is bit-identical to Requantize:
+//  - high = SMMULR(QADD(acc, acc), m) = floor((acc*m + 2^30) / 2^31) whenever 2*acc fits; when
+//    it saturates (|acc| >= 2^30), both forms give |high| >= 2^29, so after >> 20 and the zero
+//    point the value is beyond int8 and both clamp to the same bound;
+//  - the reference's rounding shift (round half away from zero) equals
+//    (high + 2^(e-1) - (high < 0)) >> e, with no overflow since |high| <= 2^30 + 1;
+//  - clamping: SSAT to int8, then the activation bounds (inside int8).
+struct ChannelRequant {
+  int32_t multiplier;
+  int32_t shift;  // the reference's shift (left if > 0)
+  int32_t right_shift;
+  int32_t half;   // 2^(right_shift - 1)
+  bool fast;
+};
+
+inline ChannelRequant MakeChannelRequant(const RequantArgs& requant, uint32_t channel) {
+  ChannelRequant r{};
+  r.multiplier = requant.requant[2 * channel];
+  r.shift = requant.requant[2 * channel + 1];
+  r.fast = r.multiplier >= (int32_t{1} << 30) && r.shift <= -1 && r.shift >= -20;
+  r.right_shift = r.fast ? -r.shift : 0;
+  r.half = r.fast ? int32_t{1} << (r.right_shift - 1) : 0;
+  return r;
+}
+
+inline int8_t ApplyRequant(int32_t acc, const ChannelRequant& r, int32_t output_offset,
+                           int32_t activation_min, int32_t activation_max) {
+  if (!r.fast) {
+    return static_cast<int8_t>(Requantize(acc, r.multiplier, r.shift, output_offset,
+                                          activation_min, activation_max));
+  }
+  const int32_t high = dsp::Smmulr(dsp::Qadd(acc, acc), r.multiplier);
+  int32_t value = dsp::Ssat8(((high + r.half + (high >> 31)) >> r.right_shift) + output_offset);
+  value = value < activation_min ? activation_min : value;
+  value = value > activation_max ? activation_max : value;
+  return static_cast<int8_t>(value);
+}
+
 inline int8_t RequantizeChannel(int32_t acc, const RequantArgs& requant, uint32_t channel) {
   return static_cast<int8_t>(Requantize(acc, requant.requant[2 * channel],
                                         requant.requant[2 * channel + 1], requant.output_offset,
