@@ -40,6 +40,20 @@ Result<Ok> CheckPageArguments(int64_t offset, int64_t limit) {
   return Ok{};
 }
 
+// "?v IN (<a>, <b>)" over IRIs (re-validated); callers handle the empty list.
+std::string InList(const std::string& variable, const std::vector<std::string>& iris) {
+  std::string out;
+  for (const std::string& iri : iris) out += (out.empty() ? "" : ", ") + IriText(iri).value();
+  return variable + " IN (" + out + ")";
+}
+
+// " <a> <b>" for a VALUES block.
+std::string ValuesList(const std::vector<std::string>& iris) {
+  std::string out;
+  for (const std::string& iri : iris) out += " " + IriText(iri).value();
+  return out;
+}
+
 int64_t ExpectedPageSize(int64_t total, int64_t offset, int64_t limit) {
   return std::max<int64_t>(0, std::min(limit, total - offset));
 }
@@ -109,12 +123,15 @@ Result<ModelRequirements> CompatibilityQueries::ReadModelRequirements(const Term
 Result<DeviceCapabilities> CompatibilityQueries::ReadDeviceCapabilities(const Term& device) const {
   std::string d = device.ToSparql();
   std::string query = std::string(vocab::kPrefixes) +
-      "SELECT ?ram ?flash ?rtn ?rtv ?op ?stype ?rate\n" + graph_.FromClause() + "WHERE {\n"
+      "SELECT ?ram ?flash ?rtn ?rtv ?op ?stype ?rate ?anyop ?anytype\n" + graph_.FromClause() + "WHERE {\n"
       "  { " + d + " a tf:Device ; tf:ramBytes ?ram ; tf:flashBytes ?flash ; tf:runtime ?rt .\n"
       "    ?rt tf:versionNumber ?rtn ; schema:version ?rtv . }\n"
       "  UNION { " + d + " tf:runtime ?rt . ?rt tf:supportsOp ?op . }\n"
       "  UNION { " + d + " ssn:hasSubSystem ?s . ?s a sosa:Sensor ; a ?stype ; tf:samplingRateHz ?rate .\n"
       "          FILTER(?stype != sosa:Sensor) }\n"
+      // Every op and sensor type any model needs: step 2 names the unsupported/missing ones.
+      "  UNION { SELECT DISTINCT ?anyop WHERE { ?m tf:usesOp ?anyop } }\n"
+      "  UNION { SELECT DISTINCT ?anytype WHERE { ?r tf:sensorType ?anytype } }\n"
       "}";
   auto result = graph_.client().Select(query);
   if (!result.ok()) return result.error();
@@ -122,7 +139,11 @@ Result<DeviceCapabilities> CompatibilityQueries::ReadDeviceCapabilities(const Te
   capabilities.iri = device.value();
   bool found = false;
   std::map<std::string, double> best;
+  std::set<std::string> all_ops;
+  std::set<std::string> all_types;
   for (size_t i = 0; i < result->rows.size(); ++i) {
+    if (const RdfValue* op = result->Get(i, "anyop")) all_ops.insert(op->value);
+    if (const RdfValue* type = result->Get(i, "anytype")) all_types.insert(type->value);
     if (auto ram = IntegerValue(result->Get(i, "ram"))) {
       found = true;
       capabilities.ram_bytes = *ram;
@@ -143,6 +164,14 @@ Result<DeviceCapabilities> CompatibilityQueries::ReadDeviceCapabilities(const Te
       std::unique(capabilities.supported_op_iris.begin(), capabilities.supported_op_iris.end()),
       capabilities.supported_op_iris.end());
   capabilities.best_rate_by_sensor_type.assign(best.begin(), best.end());
+  for (const std::string& op : all_ops) {
+    if (!std::binary_search(capabilities.supported_op_iris.begin(), capabilities.supported_op_iris.end(), op)) {
+      capabilities.unsupported_op_iris.push_back(op);
+    }
+  }
+  for (const std::string& type : all_types) {
+    if (best.count(type) == 0) capabilities.missing_sensor_type_iris.push_back(type);
+  }
   return capabilities;
 }
 
@@ -171,20 +200,27 @@ std::string CompatibilityQueries::CompatibleModelsPattern(const DeviceCapabiliti
       "         tf:minRuntimeVersionNumber ?minv .\n"
       "  FILTER(?arena <= " + Int(c.ram_bytes) + " && ?flash <= " + Int(c.flash_bytes) +
       " && ?minv <= " + Int(c.runtime_version_number) + ")\n";
-  if (c.supported_op_iris.empty()) {
-    pattern += "  FILTER NOT EXISTS { ?model tf:usesOp ?op }\n";
-  } else {
-    std::string list;
-    for (const std::string& op : c.supported_op_iris) list += (list.empty() ? "" : ", ") + IriText(op).value();
-    pattern += "  FILTER NOT EXISTS { ?model tf:usesOp ?op . FILTER(?op NOT IN (" + list + ")) }\n";
+  // The unsupported ops as a positive IN list: Virtuoso 7.2.5 plans "?op NOT IN (supported)"
+  // and "!=" chains 5-10x slower, and overflows its stack (SQ200) on NOT IN for some shapes.
+  if (!c.unsupported_op_iris.empty()) {
+    if (c.unsupported_op_iris.size() == 1) {  // one-element IN lists trip Virtuoso (SP031)
+      pattern += "  FILTER NOT EXISTS { ?model tf:usesOp " + IriText(c.unsupported_op_iris[0]).value() + " }\n";
+    } else {
+      pattern += "  FILTER NOT EXISTS { ?model tf:usesOp ?op . FILTER(" + InList("?op", c.unsupported_op_iris) + ") }\n";
+    }
   }
   std::string satisfied;
   for (const auto& [type, rate] : c.best_rate_by_sensor_type) {
     satisfied += std::string(satisfied.empty() ? "" : " || ") + "(?t = " + IriText(type).value() +
                  " && ?r <= " + Dbl(rate) + ")";
   }
-  pattern += "  FILTER NOT EXISTS { ?model tf:requiresSensor ?q . ?q tf:sensorType ?t ; tf:minSamplingRateHz ?r .\n"
-             "                      FILTER(!(" + (satisfied.empty() ? std::string("false") : satisfied) + ")) }\n";
+  if (satisfied.empty()) {
+    // Virtuoso 7.2.5 overflows its stack on FILTER(!(false)) here (SQ200): say it directly.
+    pattern += "  FILTER NOT EXISTS { ?model tf:requiresSensor ?q }\n";
+  } else {
+    pattern += "  FILTER NOT EXISTS { ?model tf:requiresSensor ?q . ?q tf:sensorType ?t ; tf:minSamplingRateHz ?r .\n"
+               "                      FILTER(!(" + satisfied + ")) }\n";
+  }
   return pattern;
 }
 
@@ -347,20 +383,22 @@ Result<CandidatePage> CompatibilityQueries::ModelsWithReasons(const Term& device
       "          BIND(\"flash_short\" AS ?kind) BIND(?fl - " + flash + " AS ?amount) }\n"
       "  UNION { ?model tf:minRuntimeVersionNumber ?mv ; tf:minRuntimeVersion ?req .\n"
       "          FILTER(?mv > " + Int(c.runtime_version_number) + ") BIND(\"firmware_too_old\" AS ?kind) }\n";
-  std::string ops;
-  for (const std::string& op : c.supported_op_iris) ops += (ops.empty() ? "" : ", ") + IriText(op).value();
-  branches += "  UNION { ?model tf:usesOp ?op . " + (ops.empty() ? std::string() : "FILTER(?op NOT IN (" + ops + ")) ") +
-              "BIND(\"op_unsupported\" AS ?kind) }\n";
-  std::string types;
+  if (!c.unsupported_op_iris.empty()) {
+    // VALUES, not FILTER(?op IN (<one>)): a one-element IN list here is an internal compiler
+    // error (SP031 "equiv replaces filter but under deprecation") in Virtuoso 7.2.5.
+    branches += "  UNION { VALUES ?op {" + ValuesList(c.unsupported_op_iris) +
+                " } ?model tf:usesOp ?op . BIND(\"op_unsupported\" AS ?kind) }\n";
+  }
   std::string too_low;
   for (const auto& [type, rate] : c.best_rate_by_sensor_type) {
     std::string t = IriText(type).value();
-    types += (types.empty() ? "" : ", ") + t;
     too_low += std::string(too_low.empty() ? "" : " || ") + "(?stype = " + t + " && ?rate > " + Dbl(rate) + ")";
   }
-  branches += "  UNION { ?model tf:requiresSensor ?q . ?q tf:sensorType ?stype ; tf:minSamplingRateHz ?rate . " +
-              (types.empty() ? std::string() : "FILTER(?stype NOT IN (" + types + ")) ") +
-              "BIND(\"sensor_missing\" AS ?kind) }\n";
+  if (!c.missing_sensor_type_iris.empty()) {
+    branches += "  UNION { VALUES ?stype {" + ValuesList(c.missing_sensor_type_iris) +
+                " } ?model tf:requiresSensor ?q . ?q tf:sensorType ?stype ; tf:minSamplingRateHz ?rate .\n"
+                "          BIND(\"sensor_missing\" AS ?kind) }\n";
+  }
   if (!too_low.empty()) {
     branches += "  UNION { ?model tf:requiresSensor ?q2 . ?q2 tf:sensorType ?stype ; tf:minSamplingRateHz ?rate .\n"
                 "          FILTER(" + too_low + ") BIND(\"sampling_rate_too_low\" AS ?kind) }\n";

@@ -76,6 +76,9 @@ struct DeviceCapabilities {
   std::string runtime_version;
   std::vector<std::string> supported_op_iris;  // sorted
   std::vector<std::pair<std::string, double>> best_rate_by_sensor_type;  // type IRI -> max Hz
+  // Of the ops / sensor types that some model in the graph needs, those this device lacks.
+  std::vector<std::string> unsupported_op_iris;
+  std::vector<std::string> missing_sensor_type_iris;
 };
 
 class CompatibilityQueries {

@@ -3,6 +3,9 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -27,8 +30,27 @@ std::string UrlEncode(CURL* curl, const std::string& text) {
   return out;
 }
 
+// TINYFORGE_KG_TRACE=1 prints every request's latency and start to stderr.
+bool TraceEnabled() {
+  static const bool enabled = std::getenv("TINYFORGE_KG_TRACE") != nullptr;
+  return enabled;
+}
+
+// The query on one line without the PREFIX block, for traces.
+std::string Flatten(const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  while (text.compare(start, 7, "PREFIX ") == 0) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  for (size_t i = start; i < text.size(); ++i) out.push_back(text[i] == '\n' ? ' ' : text[i]);
+  return out;
+}
+
 std::string Excerpt(const std::string& text) {
-  constexpr size_t kMax = 400;
+  constexpr size_t kMax = 2000;
   return text.size() <= kMax ? text : text.substr(0, kMax) + "...";
 }
 
@@ -49,7 +71,8 @@ Result<SparqlClient::Response> SparqlClient::Post(const std::string& url,
                                                   const std::string& content_type,
                                                   const std::string& body,
                                                   const std::string& accept,
-                                                  bool authenticate) const {
+                                                  bool authenticate,
+                                                  const std::string& trace_text) const {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return MakeError(ErrorKind::kStore, "curl_easy_init failed");
   Response response;
@@ -75,7 +98,15 @@ Result<SparqlClient::Response> SparqlClient::Post(const std::string& url,
     curl_easy_setopt(handle, CURLOPT_USERNAME, endpoints_.user.c_str());
     curl_easy_setopt(handle, CURLOPT_PASSWORD, endpoints_.password.c_str());
   }
+  auto started = std::chrono::steady_clock::now();
   CURLcode code = curl_easy_perform(handle);
+  if (TraceEnabled()) {
+    auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - started).count();
+    std::fprintf(stderr, "[kg] %lld ms %zu bytes out, %zu bytes in: %.2000s\n",
+                 static_cast<long long>(elapsed_ms), body.size(), response.body.size(),
+                 Flatten(trace_text).c_str());
+  }
   if (code != CURLE_OK) {
     return MakeError(ErrorKind::kStore, url + ": " + curl_easy_strerror(code));
   }
@@ -119,7 +150,7 @@ Result<SelectResult> SparqlClient::Select(const std::string& query) const {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   std::string body = "query=" + UrlEncode(curl.get(), query);
   auto response = Post(endpoints_.query_url, "application/x-www-form-urlencoded", body,
-                       "application/sparql-results+json", /*authenticate=*/false);
+                       "application/sparql-results+json", /*authenticate=*/false, query);
   if (!response.ok()) return response.error();
   return ParseSelectJson(response->body);
 }
@@ -128,7 +159,7 @@ Result<bool> SparqlClient::Ask(const std::string& query) const {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   std::string body = "query=" + UrlEncode(curl.get(), query);
   auto response = Post(endpoints_.query_url, "application/x-www-form-urlencoded", body,
-                       "application/sparql-results+json", /*authenticate=*/false);
+                       "application/sparql-results+json", /*authenticate=*/false, query);
   if (!response.ok()) return response.error();
   nlohmann::json document = nlohmann::json::parse(response->body, nullptr, false);
   if (!document.is_discarded() && document.is_object() && document.contains("boolean") &&
@@ -151,7 +182,7 @@ Result<Ok> SparqlClient::Update(const std::string& update) const {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   std::string body = "update=" + UrlEncode(curl.get(), update);
   auto response = Post(endpoints_.update_url, "application/x-www-form-urlencoded", body,
-                       "application/sparql-results+json, */*;q=0.1", /*authenticate=*/true);
+                       "application/sparql-results+json, */*;q=0.1", /*authenticate=*/true, update);
   if (!response.ok()) return response.error();
   return Ok{};
 }
@@ -164,7 +195,7 @@ Result<Ok> SparqlClient::GraphStorePost(const std::string& graph_iri,
   }
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   std::string url = endpoints_.graph_store_url + "?graph=" + UrlEncode(curl.get(), graph_iri);
-  auto response = Post(url, content_type, body, "*/*", /*authenticate=*/true);
+  auto response = Post(url, content_type, body, "*/*", /*authenticate=*/true, "GSP POST " + graph_iri);
   if (!response.ok()) return response.error();
   return Ok{};
 }

@@ -63,7 +63,8 @@ class SparqlClient {
     std::string body;
   };
   Result<Response> Post(const std::string& url, const std::string& content_type,
-                        const std::string& body, const std::string& accept, bool authenticate) const;
+                        const std::string& body, const std::string& accept, bool authenticate,
+                        const std::string& trace_text) const;
 
   SparqlEndpoints endpoints_;
 };
