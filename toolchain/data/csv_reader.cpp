@@ -98,13 +98,13 @@ std::vector<std::string> SplitCsvLine(std::string_view line, char delimiter) {
   return cells;
 }
 
-Result<Dataset> ReadCsv(const std::string& path, const CsvOptions& options) {
-  Result<std::string> text = ReadFileBytes(path);
+Result<TimeSeries> ReadCsv(const std::string& path, const CsvOptions& options) {
+  Result<std::string> text = ReadDataFile(path);
   if (!text.ok()) return text.error();
   return ParseCsv(*text, path, options);
 }
 
-Result<Dataset> ParseCsv(std::string_view text, const std::string& source,
+Result<TimeSeries> ParseCsv(std::string_view text, const std::string& source,
                          const CsvOptions& options) {
   std::vector<std::string_view> lines = SplitLines(text);
   // Trailing blank lines are harmless; blank lines elsewhere are ragged rows.
@@ -113,7 +113,7 @@ Result<Dataset> ParseCsv(std::string_view text, const std::string& source,
   const std::vector<std::string> header = SplitCsvLine(lines[0], options.delimiter);
   int timestamp_field = -1;
   int label_field = -1;
-  Dataset dataset;
+  TimeSeries dataset;
   dataset.source = source;
   std::vector<size_t> channel_fields;
   for (size_t f = 0; f < header.size(); ++f) {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "toolchain/data/dataset.h"
+#include "toolchain/data/time_series.h"
 
 namespace tinyforge::toolchain {
 
@@ -16,15 +16,15 @@ struct CsvOptions {
   std::string label_column;      // header name; "" = no label column
   char delimiter = ',';
   bool allow_missing = true;     // false: an empty/NaN/NA cell is an error
-  double sample_rate_hz = 0.0;   // stored in the Dataset when there is no timestamp column
+  double sample_rate_hz = 0.0;   // stored in the TimeSeries when there is no timestamp column
 };
 
 // Every other column is a float channel. Errors (all "path:line:column: ..."): empty file, no data
 // rows, unknown timestamp/label column, ragged row, non-numeric cell, infinite or out-of-range
 // value, missing value when not allowed, missing/non-increasing timestamp, empty label.
-Result<Dataset> ReadCsv(const std::string& path, const CsvOptions& options);
+Result<TimeSeries> ReadCsv(const std::string& path, const CsvOptions& options);
 // The same on text already in memory; `source` names it in errors.
-Result<Dataset> ParseCsv(std::string_view text, const std::string& source,
+Result<TimeSeries> ParseCsv(std::string_view text, const std::string& source,
                          const CsvOptions& options);
 
 // Splits one CSV line into trimmed cells; a cell wrapped in double quotes loses them ("" inside

@@ -20,7 +20,7 @@ bool ParseField(const std::string& cell, T* value) {
 
 Result<std::vector<CwruEntry>> ListCwru(const std::string& dir) {
   const std::string path = dir + "/manifest.csv";
-  Result<std::string> text = ReadFileBytes(path);
+  Result<std::string> text = ReadDataFile(path);
   if (!text.ok()) return text.error();
   std::vector<std::string_view> lines = SplitLines(*text);
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
@@ -78,8 +78,8 @@ std::vector<CwruEntry> SelectCwru(const std::vector<CwruEntry>& entries, const s
   return selected;
 }
 
-Result<Dataset> LoadCwru(const std::string& dir, const CwruEntry& entry) {
-  Result<Dataset> dataset = ReadRawF32(dir + "/" + entry.file);
+Result<TimeSeries> LoadCwru(const std::string& dir, const CwruEntry& entry) {
+  Result<TimeSeries> dataset = ReadRawF32(dir + "/" + entry.file);
   if (!dataset.ok()) return dataset.error();
   const std::string where = dir + "/manifest.csv:" + std::to_string(entry.manifest_line);
   if (dataset->sample_rate_hz != entry.sample_rate_hz || dataset->label != entry.label ||

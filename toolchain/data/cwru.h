@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "toolchain/data/dataset.h"
+#include "toolchain/data/time_series.h"
 
 namespace tinyforge::toolchain {
 
@@ -32,7 +32,7 @@ std::vector<CwruEntry> SelectCwru(const std::vector<CwruEntry>& entries, const s
 
 // Reads <dir>/<entry.file> with its sidecar and checks rate, label and length against the
 // manifest (a mismatch is an error naming both files).
-Result<Dataset> LoadCwru(const std::string& dir, const CwruEntry& entry);
+Result<TimeSeries> LoadCwru(const std::string& dir, const CwruEntry& entry);
 
 }  // namespace tinyforge::toolchain
 

@@ -7,7 +7,7 @@
 
 namespace tinyforge::toolchain {
 
-InspectionReport Inspect(const Dataset& dataset) {
+InspectionReport Inspect(const TimeSeries& dataset) {
   InspectionReport report;
   report.source = dataset.source;
   report.sample_count = dataset.sample_count();
@@ -75,7 +75,7 @@ std::string InspectionReport::ToText() const {
   return out.str();
 }
 
-Result<CleanReport> Clean(Dataset& dataset, const CleanOptions& options) {
+Result<CleanReport> Clean(TimeSeries& dataset, const CleanOptions& options) {
   CleanReport clean;
   for (size_t c = 0; c < dataset.channels.size(); ++c) {
     std::vector<float>& channel = dataset.channels[c];
@@ -117,7 +117,7 @@ Result<void> CheckClassBalance(const InspectionReport& report) {
   return {};
 }
 
-Result<void> CheckWindowFits(const Dataset& dataset, size_t window_size) {
+Result<void> CheckWindowFits(const TimeSeries& dataset, size_t window_size) {
   if (window_size > dataset.sample_count()) {
     return FileError(dataset.source, "window of " + std::to_string(window_size) +
                                          " samples is longer than the " +

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "toolchain/data/dataset.h"
+#include "toolchain/data/time_series.h"
 #include "tinyforge/dsp.h"
 
 namespace tinyforge::toolchain {
@@ -35,7 +35,7 @@ struct InspectionReport {
   std::string ToText() const;  // human-readable, one line per item
 };
 
-InspectionReport Inspect(const Dataset& dataset);
+InspectionReport Inspect(const TimeSeries& dataset);
 
 struct CleanOptions {
   dsp::InterpolationMethod method = dsp::InterpolationMethod::kLinear;
@@ -48,12 +48,12 @@ struct CleanReport {
 
 // Interpolates every channel in place (dsp::InterpolateMissing). Errors name the location of the
 // first gap longer than max_gap ("path:LINE: column 'x': gap of N ...") and all-missing channels.
-Result<CleanReport> Clean(Dataset& dataset, const CleanOptions& options);
+Result<CleanReport> Clean(TimeSeries& dataset, const CleanOptions& options);
 
 // Refuses data a classifier cannot learn from: fewer than two classes (names the one class).
 Result<void> CheckClassBalance(const InspectionReport& report);
 // Refuses a window longer than the data ("window of N samples is longer than the M samples").
-Result<void> CheckWindowFits(const Dataset& dataset, size_t window_size);
+Result<void> CheckWindowFits(const TimeSeries& dataset, size_t window_size);
 
 }  // namespace tinyforge::toolchain
 

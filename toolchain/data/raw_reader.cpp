@@ -26,10 +26,10 @@ std::string SwapExtension(const std::string& path, const std::string& extension)
 
 }  // namespace
 
-Result<Dataset> ReadRawF32(const std::string& path, const RawOptions& options) {
+Result<TimeSeries> ReadRawF32(const std::string& path, const RawOptions& options) {
   const std::string sidecar_path = EndsWith(path, ".json") ? path : SwapExtension(path, ".json");
   const std::string data_path = EndsWith(path, ".json") ? SwapExtension(path, ".f32") : path;
-  Result<std::string> sidecar_text = ReadFileBytes(sidecar_path);
+  Result<std::string> sidecar_text = ReadDataFile(sidecar_path);
   if (!sidecar_text.ok()) return sidecar_text.error();
   nlohmann::json sidecar;
   try {
@@ -63,7 +63,7 @@ Result<Dataset> ReadRawF32(const std::string& path, const RawOptions& options) {
       !std::isfinite(sidecar["sample_rate_hz"].get<double>())) {
     return field_error("field 'sample_rate_hz' must be a positive number");
   }
-  Dataset dataset;
+  TimeSeries dataset;
   dataset.source = data_path;
   dataset.sample_rate_hz = sidecar["sample_rate_hz"].get<double>();
   if (sidecar.contains("label")) {
@@ -84,7 +84,7 @@ Result<Dataset> ReadRawF32(const std::string& path, const RawOptions& options) {
   } else {
     for (size_t c = 0; c < channel_count; ++c) dataset.channel_names.push_back("ch" + std::to_string(c));
   }
-  Result<std::string> bytes = ReadFileBytes(data_path);
+  Result<std::string> bytes = ReadDataFile(data_path);
   if (!bytes.ok()) return bytes.error();
   const size_t expected_bytes = samples * channel_count * sizeof(float);
   if (bytes->size() != expected_bytes) {

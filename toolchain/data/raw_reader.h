@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "toolchain/data/dataset.h"
+#include "toolchain/data/time_series.h"
 
 namespace tinyforge::toolchain {
 
@@ -18,13 +18,13 @@ struct RawOptions {
 // sample_rate_hz > 0; optional channels (names), label. Samples are interleaved by channel.
 // Errors name the sidecar (JSON syntax with its byte offset, missing/wrong fields) or the data
 // file (size mismatch, NaN/Inf with the byte offset of the value).
-Result<Dataset> ReadRawF32(const std::string& path, const RawOptions& options = {});
+Result<TimeSeries> ReadRawF32(const std::string& path, const RawOptions& options = {});
 
 // RIFF/WAVE: format 1 (PCM, 16 or 32 bit), 3 (IEEE float, 32 bit) or 0xFFFE (extensible with a
 // PCM/float subformat). PCM is scaled to [-1, 1): x / 32768 or x / 2^31. Errors name the byte
 // offset: not RIFF/WAVE, truncated chunk, unsupported format, no fmt/data chunk, partial frame,
 // NaN/Inf in float data.
-Result<Dataset> ReadWav(const std::string& path);
+Result<TimeSeries> ReadWav(const std::string& path);
 
 }  // namespace tinyforge::toolchain
 

@@ -1,5 +1,5 @@
 // Error formatting and file reading shared by the data readers.
-#include "toolchain/data/dataset.h"
+#include "toolchain/data/time_series.h"
 
 #include <cerrno>
 #include <cstring>
@@ -21,7 +21,7 @@ Error FileError(const std::string& path, const std::string& message) {
   return MakeError(path + ": " + message);
 }
 
-std::string SampleLocation(const Dataset& dataset, size_t index, size_t channel) {
+std::string SampleLocation(const TimeSeries& dataset, size_t index, size_t channel) {
   if (index < dataset.source_lines.size()) {
     return dataset.source + ":" + std::to_string(dataset.source_lines[index]) + ": column '" +
            (channel < dataset.channel_names.size() ? dataset.channel_names[channel] : "?") + "'";
@@ -31,7 +31,7 @@ std::string SampleLocation(const Dataset& dataset, size_t index, size_t channel)
                                                  : "");
 }
 
-Result<std::string> ReadFileBytes(const std::string& path) {
+Result<std::string> ReadDataFile(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return FileError(path, std::string("cannot open: ") + std::strerror(errno));
   std::ostringstream contents;

@@ -1,7 +1,7 @@
 // In-memory time series as the readers produce them (CSV, raw float32 + JSON sidecar, WAV), and
 // the error helpers that make every data error name its file and line/column or byte offset.
-#ifndef TINYFORGE_TOOLCHAIN_DATA_DATASET_H_
-#define TINYFORGE_TOOLCHAIN_DATA_DATASET_H_
+#ifndef TINYFORGE_TOOLCHAIN_DATA_TIME_SERIES_H_
+#define TINYFORGE_TOOLCHAIN_DATA_TIME_SERIES_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -13,7 +13,7 @@
 namespace tinyforge::toolchain {
 
 // Column-major samples: channels[c][i] is channel c at sample i. Missing samples are NaN.
-struct Dataset {
+struct TimeSeries {
   std::string source;                         // the path it was read from
   double sample_rate_hz = 0.0;                // 0 when unknown (see Inspect for an estimate)
   std::vector<std::string> channel_names;
@@ -35,11 +35,11 @@ Error FileError(const std::string& path, const std::string& message);
 
 // Where sample `index` came from, for messages: "path:LINE: column 'x'" for CSV, else
 // "path: sample N of channel 'x'".
-std::string SampleLocation(const Dataset& dataset, size_t index, size_t channel);
+std::string SampleLocation(const TimeSeries& dataset, size_t index, size_t channel);
 
 // Reads a whole file; the error names the path and the OS reason.
-Result<std::string> ReadFileBytes(const std::string& path);
+Result<std::string> ReadDataFile(const std::string& path);
 
 }  // namespace tinyforge::toolchain
 
-#endif  // TINYFORGE_TOOLCHAIN_DATA_DATASET_H_
+#endif  // TINYFORGE_TOOLCHAIN_DATA_TIME_SERIES_H_

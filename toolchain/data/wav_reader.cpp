@@ -21,8 +21,8 @@ constexpr uint16_t kFormatExtensible = 0xFFFE;
 
 }  // namespace
 
-Result<Dataset> ReadWav(const std::string& path) {
-  Result<std::string> file = ReadFileBytes(path);
+Result<TimeSeries> ReadWav(const std::string& path) {
+  Result<std::string> file = ReadDataFile(path);
   if (!file.ok()) return file.error();
   const std::string& bytes = *file;
   if (bytes.size() < 12 || bytes.compare(0, 4, "RIFF") != 0 || bytes.compare(8, 4, "WAVE") != 0) {
@@ -79,7 +79,7 @@ Result<Dataset> ReadWav(const std::string& path) {
   }
   const size_t frames = data_bytes / frame_bytes;
   if (frames == 0) return ByteError(path, data_offset, "data chunk holds no samples");
-  Dataset dataset;
+  TimeSeries dataset;
   dataset.source = path;
   dataset.sample_rate_hz = sample_rate;
   for (uint16_t c = 0; c < channel_count; ++c) dataset.channel_names.push_back("ch" + std::to_string(c));

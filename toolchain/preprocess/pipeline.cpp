@@ -170,7 +170,7 @@ Result<FeatureMatrix> BuildFeatureMatrix(const std::vector<LabeledSignal>& signa
   return matrix;
 }
 
-std::vector<LabeledSignal> SignalsFromDataset(const Dataset& dataset) {
+std::vector<LabeledSignal> SignalsFromDataset(const TimeSeries& dataset) {
   std::vector<LabeledSignal> signals;
   for (size_t c = 0; c < dataset.channels.size(); ++c) {
     const std::vector<float>& channel = dataset.channels[c];

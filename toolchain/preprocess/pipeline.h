@@ -10,7 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "toolchain/data/dataset.h"
+#include "toolchain/data/time_series.h"
 #include "tinyforge/dsp.h"
 
 namespace tinyforge::toolchain {
@@ -62,7 +62,7 @@ Result<FeatureMatrix> BuildFeatureMatrix(const std::vector<LabeledSignal>& signa
 std::vector<std::string> FeatureNames(const dsp::FeatureConfig& config);
 
 // One LabeledSignal per channel and per run of equal per-sample labels (or the recording label).
-std::vector<LabeledSignal> SignalsFromDataset(const Dataset& dataset);
+std::vector<LabeledSignal> SignalsFromDataset(const TimeSeries& dataset);
 
 // Why a config is invalid, naming the field; empty when it is valid.
 std::string DescribeConfigProblem(const dsp::FeatureConfig& config);
