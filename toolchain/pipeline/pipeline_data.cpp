@@ -118,10 +118,12 @@ Result<PipelineData> LoadPipelineData(const PipelineSpec& spec, size_t keep_raw_
 
   PreprocessOptions options;
   options.features = spec.features;
+  if (options.features.sample_rate_hz <= 0.0f) options.features.sample_rate_hz = static_cast<float>(rate);
   options.normalization = spec.features.normalization.kind;
   auto config = FitPreprocessing(signals.train, options);
   if (!config.ok()) return config.error();
   data.features = *config;
+  data.preprocessing_json = FeatureConfigToJson(data.features);
   auto train = BuildFeatureMatrix(signals.train, data.features, data.class_names);
   if (!train.ok()) return train.error();
   auto test = BuildFeatureMatrix(signals.test, data.features, data.class_names);

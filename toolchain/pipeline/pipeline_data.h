@@ -5,6 +5,8 @@
 #define TINYFORGE_TOOLCHAIN_PIPELINE_PIPELINE_DATA_H_
 
 #include <cstddef>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@ struct FeatureRows {
 
 struct PipelineData {
   dsp::FeatureConfig features;  // complete (fitted normalization)
+  nlohmann::json preprocessing_json;  // the same config as stored in the model metadata
   size_t cols = 0;
   std::vector<std::string> class_names;
   std::vector<std::string> feature_names;

@@ -1,0 +1,21 @@
+// The `tinyforge` subcommands; each Add*Commands registers its subcommands on the app and sets
+// *exit_code when one runs (0 ok, 1 failed, 2 bad usage).
+#ifndef TINYFORGE_TOOLCHAIN_CLI_COMMANDS_H_
+#define TINYFORGE_TOOLCHAIN_CLI_COMMANDS_H_
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace tinyforge::cli {
+
+void AddModelCommands(CLI::App& app, int* exit_code);     // inspect, package
+void AddPipelineCommands(CLI::App& app, int* exit_code);  // pipeline run, demo
+void AddDataCommands(CLI::App& app, int* exit_code);      // data inspect, data clean
+
+// Prints "tinyforge: error: <message>" to stderr and returns 1.
+int Fail(const std::string& message);
+
+}  // namespace tinyforge::cli
+
+#endif  // TINYFORGE_TOOLCHAIN_CLI_COMMANDS_H_

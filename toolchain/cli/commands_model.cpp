@@ -1,0 +1,80 @@
+// `tinyforge inspect` and `tinyforge package`: model blobs in, summaries and packages out.
+#include <cstdio>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "toolchain/cli/commands.h"
+#include "toolchain/emit/package.h"
+#include "toolchain/format/blob_reader.h"
+
+namespace tinyforge::cli {
+namespace {
+
+using toolchain::LoadBlob;
+using toolchain::ReadFileBytes;
+
+int RunInspect(const std::string& path, bool as_json) {
+  auto bytes = ReadFileBytes(path);
+  if (!bytes.ok()) return Fail(bytes.error().message);
+  auto loaded = LoadBlob(*bytes);
+  if (!loaded.ok()) return Fail(path + ": invalid model: " + loaded.error().message);
+  const Model& model = loaded->model();
+  if (as_json) {
+    nlohmann::json out = {{"file", path},
+                          {"bytes", bytes->size()},
+                          {"tensors", model.tensor_count()},
+                          {"ops", model.op_count()},
+                          {"arena_bytes", model.arena_bytes()}};
+    nlohmann::json ops = nlohmann::json::array();
+    for (uint32_t i = 0; i < model.op_count(); ++i) ops.push_back(format::OpName(model.op(i).opcode));
+    out["op_list"] = ops;
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    std::printf("%s", toolchain::DescribeModel(model).c_str());
+  }
+  return 0;
+}
+
+int RunPackage(const std::string& path, const std::string& target_name, const std::string& out_dir,
+               std::string name) {
+  auto target = toolchain::ParsePackageTarget(target_name);
+  if (!target.ok()) return Fail(target.error().message);
+  auto bytes = ReadFileBytes(path);
+  if (!bytes.ok()) return Fail(bytes.error().message);
+  toolchain::PackageRequest request;
+  request.blob = std::move(*bytes);
+  if (name.empty()) name = std::filesystem::path(path).stem().string();
+  request.name = name;
+  request.model_card = {{"name", name}};
+  auto report = toolchain::WritePackage(*target, request, out_dir);
+  if (!report.ok()) return Fail(report.error().message);
+  std::printf("wrote %s package to %s (%zu ops, arena %u B, model %llu B)\n", target_name.c_str(),
+              report->directory.c_str(), report->ops.size(), report->arena_bytes,
+              static_cast<unsigned long long>(report->model_bytes));
+  return 0;
+}
+
+}  // namespace
+
+void AddModelCommands(CLI::App& app, int* exit_code) {
+  auto* inspect = app.add_subcommand("inspect", "Summarize a .tfm model blob (rejects invalid ones with the reason)");
+  auto model_path = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  inspect->add_option("model", *model_path, "the .tfm file")->required();
+  inspect->add_flag("--json", *as_json, "machine-readable output");
+  inspect->callback([=] { *exit_code = RunInspect(*model_path, *as_json); });
+
+  auto* package = app.add_subcommand("package", "Package a .tfm as a C library, an Arduino library or Cortex-M4 firmware");
+  auto blob_path = std::make_shared<std::string>();
+  auto target = std::make_shared<std::string>();
+  auto out_dir = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>();
+  package->add_option("model", *blob_path, "the .tfm file")->required();
+  package->add_option("--target", *target, "c | arduino | firmware")->required();
+  package->add_option("--out", *out_dir, "output folder (replaced)")->required();
+  package->add_option("--name", *name, "package name (default: the model file's name)");
+  package->callback([=] { *exit_code = RunPackage(*blob_path, *target, *out_dir, *name); });
+}
+
+}  // namespace tinyforge::cli
