@@ -28,10 +28,12 @@ const char* NormalizationName(dsp::NormalizationKind kind) {
 Result<uint32_t> GetUint(const nlohmann::json& json, const char* key) {
   if (!json.contains(key)) return MakeError(std::string("preprocessing: missing field '") + key + "'");
   const nlohmann::json& value = json[key];
-  if (!value.is_number_unsigned() || value.get<uint64_t>() > std::numeric_limits<uint32_t>::max()) {
+  // Parsed text gives unsigned numbers, JSON built in code gives signed ones: accept both.
+  if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
+      value.get<int64_t>() > int64_t{std::numeric_limits<uint32_t>::max()}) {
     return MakeError(std::string("preprocessing: field '") + key + "' must be an unsigned integer");
   }
-  return uint32_t(value.get<uint64_t>());
+  return uint32_t(value.get<int64_t>());
 }
 
 Result<float> GetFloat(const nlohmann::json& json, const char* key) {
