@@ -13,6 +13,7 @@ core_packages=(
   libeigen3-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   virtuoso-opensource libcurl4-openssl-dev libsodium-dev libcpp-httplib-dev
   mosquitto mosquitto-clients libmosquitto-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler
 )
 # Only needed for side-by-side benchmarks and regenerating fixtures, never by a test.
 bench_packages=(

@@ -3,12 +3,16 @@ find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(tomlplusplus 3 REQUIRED)
 find_package(CLI11 REQUIRED)
+# ONNX import (toolchain/importers): Debian's libonnx-dev ships the generated onnx-ml.pb.h and
+# libonnx_proto, whose imported target needs protobuf::libprotobuf found first.
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)
 
 tinyforge_host_library(tinyforge_toolchain
   GLOBS data/*.cpp preprocess/*.cpp ir/*.cpp train/*.cpp passes/*.cpp importers/*.cpp
         emit/*.cpp verify/*.cpp pipeline/*.cpp
   DEPS tinyforge_toolchain_format tinyforge_dsp tinyforge_runtime Eigen3::Eigen
-       nlohmann_json::nlohmann_json tomlplusplus::tomlplusplus)
+       nlohmann_json::nlohmann_json tomlplusplus::tomlplusplus onnx_proto)
 
 file(GLOB_RECURSE cli_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/cli/*.cpp)
 if(cli_sources)
