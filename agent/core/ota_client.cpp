@@ -1,0 +1,159 @@
+// OTA receive/verify/switch state machine (see ota_client.h).
+#include "agent/core/ota_client.h"
+
+#include <string.h>
+
+namespace tinyforge::agent {
+
+AgentStatus OtaClient::Init(const OtaConfig& config, SlotManager* slots,
+                            const CryptoPort* crypto) {
+  if (slots == nullptr || crypto == nullptr || config.device_type == nullptr ||
+      config.public_key == nullptr)
+    return AgentStatus::kNullArgument;
+  if (strlen(config.device_type) > 15 || crypto->ed25519_verify == nullptr)
+    return AgentStatus::kBadConfig;
+  config_ = config;
+  slots_ = slots;
+  crypto_ = crypto;
+  state_ = OtaState::kIdle;
+  return AgentStatus::kOk;
+}
+
+void OtaClient::Refuse(wire::Ack* ack, uint32_t offer_id, AgentStatus why,
+                       uint32_t version) const {
+  ack->offer_id = offer_id;
+  ack->next_chunk = 0;
+  ack->status = wire::AckStatus::kRefused;
+  ack->detail = static_cast<uint8_t>(why);
+  ack->version = version;
+}
+
+// Signature first: nothing in an unsigned manifest is trusted, not even its error-relevant fields.
+AgentStatus OtaClient::CheckOffer(const wire::Offer& offer, wire::Manifest* manifest) const {
+  if (crypto_->ed25519_verify(crypto_->context, offer.signature, offer.manifest,
+                              wire::kManifestBytes, config_.public_key) != 0)
+    return AgentStatus::kBadSignature;
+  TINYFORGE_AGENT_RETURN_IF_ERROR(wire::DecodeManifest(offer.manifest, manifest));
+  char wanted[16] = {};
+  memcpy(wanted, config_.device_type, strlen(config_.device_type));
+  if (memcmp(wanted, manifest->device_type, 16) != 0) return AgentStatus::kWrongDeviceType;
+  if (manifest->kind != config_.artifact_kind) return AgentStatus::kWrongArtifactKind;
+  if (manifest->min_runtime_version > config_.runtime_version) return AgentStatus::kRuntimeTooOld;
+  if (manifest->size == 0 || manifest->size > slots_->slot_bytes()) return AgentStatus::kTooLarge;
+  if (manifest->version <= slots_->confirmed_version() &&
+      (manifest->flags & wire::kFlagPinned) == 0)
+    return AgentStatus::kDowngrade;
+  if (offer.chunk_bytes < 16 || offer.chunk_bytes > wire::kMaxChunkBytes ||
+      offer.chunk_count != (manifest->size + offer.chunk_bytes - 1u) / offer.chunk_bytes)
+    return AgentStatus::kBadMessage;
+  return AgentStatus::kOk;
+}
+
+AgentStatus OtaClient::HandleOffer(const uint8_t* payload, uint32_t bytes, wire::Ack* ack) {
+  if (ack == nullptr) return AgentStatus::kNullArgument;
+  if (slots_ == nullptr) return AgentStatus::kBadConfig;
+  wire::Offer offer;
+  AgentStatus status = wire::DecodeOffer(payload, bytes, &offer);
+  if (status != AgentStatus::kOk) {
+    Refuse(ack, bytes >= wire::kHeaderBytes + 4 ? wire::GetU32(payload + wire::kHeaderBytes) : 0,
+           status, 0);
+    return status;
+  }
+  // The same offer again (e.g. the server re-sent it after a reconnect): resume, do not restart.
+  if (state_ != OtaState::kIdle && offer.offer_id == offer_.offer_id &&
+      memcmp(offer.manifest, offer_.manifest, wire::kManifestBytes) == 0) {
+    (void)ResumeAck(ack);
+    return AgentStatus::kOk;
+  }
+  if (state_ == OtaState::kSwitched || slots_->in_trial()) {
+    Refuse(ack, offer.offer_id, AgentStatus::kUpdateInProgress, 0);
+    return AgentStatus::kUpdateInProgress;
+  }
+  wire::Manifest manifest = {};
+  status = CheckOffer(offer, &manifest);
+  if (status != AgentStatus::kOk) {
+    Refuse(ack, offer.offer_id, status, status == AgentStatus::kBadSignature ? 0 : manifest.version);
+    return status;
+  }
+  state_ = OtaState::kIdle;
+  status = slots_->BeginUpdate(&target_slot_);
+  if (status != AgentStatus::kOk) {
+    Refuse(ack, offer.offer_id, status, manifest.version);
+    return status;
+  }
+  offer_ = offer;
+  manifest_ = manifest;
+  next_chunk_ = 0;
+  state_ = OtaState::kReceiving;
+  ack->offer_id = offer.offer_id;
+  ack->next_chunk = 0;
+  ack->status = wire::AckStatus::kAccepted;
+  ack->detail = 0;
+  ack->version = manifest.version;
+  return AgentStatus::kOk;
+}
+
+bool OtaClient::ResumeAck(wire::Ack* ack) const {
+  if (ack == nullptr || state_ == OtaState::kIdle) return false;
+  ack->offer_id = offer_.offer_id;
+  ack->next_chunk = next_chunk_;
+  ack->status = state_ == OtaState::kSwitched ? wire::AckStatus::kVerified
+                                              : wire::AckStatus::kProgress;
+  ack->detail = 0;
+  ack->version = manifest_.version;
+  return true;
+}
+
+AgentStatus OtaClient::HandleChunk(const uint8_t* payload, uint32_t bytes, wire::Ack* ack) {
+  if (ack == nullptr) return AgentStatus::kNullArgument;
+  wire::ChunkView chunk;
+  AgentStatus status = wire::DecodeChunk(payload, bytes, &chunk);
+  if (state_ != OtaState::kReceiving) {
+    if (!ResumeAck(ack)) Refuse(ack, status == AgentStatus::kOk ? chunk.offer_id : 0,
+                                AgentStatus::kNoOffer, 0);
+    return AgentStatus::kNoOffer;
+  }
+  (void)ResumeAck(ack);  // default answer: where we are
+  if (status != AgentStatus::kOk) return status;
+  if (chunk.offer_id != offer_.offer_id) return AgentStatus::kStaleChunk;
+  if (chunk.index < next_chunk_) return AgentStatus::kOk;  // duplicate: already in flash
+  if (chunk.index > next_chunk_) return AgentStatus::kChunkOutOfOrder;
+  const uint32_t offset = chunk.index * offer_.chunk_bytes;
+  const uint32_t remaining = manifest_.size - offset;
+  const uint32_t expected = remaining < offer_.chunk_bytes ? remaining : offer_.chunk_bytes;
+  if (chunk.bytes != expected) return AgentStatus::kBadMessage;
+  if (wire::Crc32(0, chunk.data, chunk.bytes) != chunk.crc32) return AgentStatus::kChunkCrcMismatch;
+  status = slots_->WriteSlot(target_slot_, offset, chunk.data, chunk.bytes);
+  if (status != AgentStatus::kOk) {
+    state_ = OtaState::kIdle;  // flash trouble: start over with the next offer
+    Refuse(ack, offer_.offer_id, status, manifest_.version);
+    return status;
+  }
+  ++next_chunk_;
+  ack->next_chunk = next_chunk_;
+  if (next_chunk_ < offer_.chunk_count) return AgentStatus::kOk;
+  status = Finish();
+  if (status != AgentStatus::kOk) {
+    state_ = OtaState::kIdle;
+    Refuse(ack, offer_.offer_id, status, manifest_.version);
+    return status;
+  }
+  (void)ResumeAck(ack);
+  return AgentStatus::kOk;
+}
+
+// Hashes what is really in flash (not what was received), re-checks the signature, switches.
+AgentStatus OtaClient::Finish() {
+  uint8_t digest[32];
+  TINYFORGE_AGENT_RETURN_IF_ERROR(slots_->HashSlot(target_slot_, manifest_.size, digest));
+  if (memcmp(digest, manifest_.sha256, 32) != 0) return AgentStatus::kHashMismatch;
+  if (crypto_->ed25519_verify(crypto_->context, offer_.signature, offer_.manifest,
+                              wire::kManifestBytes, config_.public_key) != 0)
+    return AgentStatus::kBadSignature;
+  TINYFORGE_AGENT_RETURN_IF_ERROR(slots_->SwitchToTrial(target_slot_, manifest_.version,
+                                                        manifest_.size, manifest_.kind, digest));
+  state_ = OtaState::kSwitched;
+  return AgentStatus::kOk;
+}
+
+}  // namespace tinyforge::agent

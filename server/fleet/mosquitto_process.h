@@ -1,0 +1,75 @@
+// Runs a private Mosquitto broker (Debian's mosquitto) as a child process: its own mosquitto.conf
+// in a data folder, a free loopback port, no anonymous access, a server account (tf/#) and one
+// account per device whose ACL allows publishing only under tf/<id>/ and reading only
+// tf/<id>/ota/offer and tf/<id>/ota/chunk. The same set-up as scripts/mosquitto/start.sh, in C++
+// for tests and `tinyforge serve`. RAII: the destructor stops the broker.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/fleet/fleet_result.h"
+
+namespace tinyforge::server::fleet {
+
+struct MqttCredentials {
+  std::string user;
+  std::string password;
+};
+
+struct MosquittoOptions {
+  std::filesystem::path data_dir;          // created if missing (0700); conf, passwd, acl, log
+  std::vector<std::string> device_ids;     // 1-32 of [A-Za-z0-9_-] each
+  std::string broker_binary;               // empty: mosquitto on PATH, else /usr/sbin/mosquitto
+  std::string passwd_binary = "mosquitto_passwd";
+  int start_timeout_ms = 10000;
+  bool remove_data_dir_on_stop = false;    // tests: leave nothing behind
+};
+
+class MosquittoProcess {
+ public:
+  // Writes the config, hashes the passwords (mosquitto_passwd -U), starts the broker and waits
+  // until its port accepts connections. Errors name the step and the log file.
+  static Result<std::unique_ptr<MosquittoProcess>> Start(MosquittoOptions options);
+  ~MosquittoProcess();
+  MosquittoProcess(const MosquittoProcess&) = delete;
+  MosquittoProcess& operator=(const MosquittoProcess&) = delete;
+
+  // SIGTERM, SIGKILL after 5 s. Idempotent.
+  void Stop();
+  // Adds a device account and reloads the broker's password/ACL files (SIGHUP).
+  Result<MqttCredentials> AddDevice(const std::string& device_id);
+
+  const std::string& host() const { return host_; }
+  int port() const { return port_; }
+  std::string url() const { return "mqtt://" + host_ + ":" + std::to_string(port_); }
+  pid_t pid() const { return pid_; }
+  const MqttCredentials& server_credentials() const { return server_; }
+  // kNotFound-like error when the device has no account.
+  Result<MqttCredentials> device_credentials(const std::string& device_id) const;
+  const std::filesystem::path& data_dir() const { return options_.data_dir; }
+
+ private:
+  explicit MosquittoProcess(MosquittoOptions options) : options_(std::move(options)) {}
+  Result<Ok> WriteAccounts();
+  Result<Ok> Launch();
+
+  MosquittoOptions options_;
+  std::string host_ = "127.0.0.1";
+  int port_ = 0;
+  pid_t pid_ = -1;
+  MqttCredentials server_;
+  std::map<std::string, MqttCredentials> devices_;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's choice); 0 on failure.
+int PickFreePort();
+// True for ids usable as MQTT user name and topic level: 1-32 of [A-Za-z0-9_-].
+bool ValidDeviceId(const std::string& device_id);
+
+}  // namespace tinyforge::server::fleet
