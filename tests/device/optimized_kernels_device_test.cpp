@@ -94,30 +94,47 @@ TF_TEST(OptimizedKernelsDevice, Conv2DMatchesReference) {
 }
 
 TF_TEST(OptimizedKernelsDevice, DepthwiseMatchesReference) {
-  const uint32_t channel_counts[] = {1, 4, 7, 16, 33};
-  for (uint32_t channels : channel_counts) {
+  // {height, width, channels, stride, clamp_min, input_offset, slow requant on channel 1}: the
+  // 3x3 assembly path (LDM rows, requant in assembly when no clamp is needed), the clamped C
+  // requant, a channel that is not on the fast requant (left shift), leftover channels.
+  const int32_t cases[][7] = {{5, 4, 1, -128, 128, 0, 0},  {5, 4, 4, -128, 128, 0, 0},
+                              {5, 4, 7, -20, -3, 0, 0},    {5, 4, 16, -128, 17, 1, 0},
+                              {5, 4, 33, -128, -127, 0, 0}, {10, 5, 64, -128, 7, 0, 0},
+                              {9, 6, 12, 5, 0, 2, 1},      {7, 7, 8, -128, 40, 2, 0}};
+  for (const auto& k : cases) {
+    const uint32_t height = static_cast<uint32_t>(k[0]);
+    const uint32_t width = static_cast<uint32_t>(k[1]);
+    const uint32_t channels = static_cast<uint32_t>(k[2]);
+    const uint32_t stride = static_cast<uint32_t>(k[5] == 2 ? 2 : 1);
     DepthwiseConv2DS8Args args{};
     args.batch = 1;
-    args.input_height = 5;
-    args.input_width = 4;
+    args.input_height = height;
+    args.input_width = width;
     args.input_channels = args.output_channels = channels;
     args.depth_multiplier = 1;
     args.filter_height = args.filter_width = 3;
-    args.stride_height = args.stride_width = 1;
+    args.stride_height = args.stride_width = stride;
     args.dilation_height = args.dilation_width = 1;
     args.pad_top = args.pad_left = 1;
-    args.output_height = 5;
-    args.output_width = 4;
-    args.requant = Fill(20 * channels, 9 * channels, channels, -128);
+    args.output_height = (height + stride - 1) / stride;
+    args.output_width = (width + stride - 1) / stride;
+    const uint32_t outputs = args.output_height * args.output_width * channels;
+    args.requant = Fill(height * width * channels, 9 * channels, channels, k[3]);
+    if (k[6] != 0 && channels > 1) g_requant[3] = 1;  // channel 1: left shift, not fast
     args.input = g_input;
     args.weights = g_weights;
     args.bias = g_bias;
-    args.input_offset = 128;
+    args.input_offset = k[4];
     args.output = g_expected;
     reference::DepthwiseConv2DS8(args);
+    args.scratch = g_scratch;
+    args.scratch_bytes = cortex_m::DepthwiseConv2DS8ScratchBytes(args);
+    TF_ASSERT_TRUE(args.scratch_bytes <= sizeof(g_scratch) - 4);
+    g_scratch[args.scratch_bytes / 4] = 0xDEADBEEFu;
     args.output = g_actual;
     cortex_m::DepthwiseConv2DS8(args);
-    TF_EXPECT_TRUE(Same(20 * channels));
+    TF_EXPECT_TRUE(Same(outputs));
+    TF_EXPECT_TRUE(g_scratch[args.scratch_bytes / 4] == 0xDEADBEEFu);
   }
 }
 

@@ -156,7 +156,8 @@ Status EvalFloat(const OpContext& context, ConvKind kind, const ConvGeometry& g)
   return Status::kOk;
 }
 
-Status Eval(const OpContext& context, ConvKind kind, KernelSet set) {
+template <KernelSet kSet>
+Status Eval(const OpContext& context, ConvKind kind) {
   ConvGeometry g{};
   TINYFORGE_RETURN_IF_ERROR(ReadConv(context, kind, &g));
   if (context.inputs[0].dtype == DType::kFloat32) return EvalFloat(context, kind, g);
@@ -173,7 +174,7 @@ Status Eval(const OpContext& context, ConvKind kind, KernelSet set) {
     args.requant = internal::MakeRequantArgs(context, g.activation);
     args.scratch = context.scratch;
     args.scratch_bytes = context.scratch_bytes;
-    internal::RunDepthwiseConv2DS8(set, args);
+    internal::RunDepthwiseConv2DS8<kSet>(args);
     return Status::kOk;
   }
   kernels::Conv2DS8Args args{};
@@ -187,20 +188,26 @@ Status Eval(const OpContext& context, ConvKind kind, KernelSet set) {
   args.requant = internal::MakeRequantArgs(context, g.activation);
   args.scratch = context.scratch;
   args.scratch_bytes = context.scratch_bytes;
-  internal::RunConv2DS8(set, args);
+  internal::RunConv2DS8<kSet>(args);
   return Status::kOk;
 }
 
-// Scratch for the planner: what the Cortex-M Conv2DS8 needs for these shapes (int8 Conv1D /
-// Conv2D), whenever those kernels exist, so a blob planned on the host runs on the device. The
-// reference kernels and the other Cortex-M kernels need none.
+// Scratch for the planner: what the Cortex-M Conv2DS8 / DepthwiseConv2DS8 need for these shapes
+// (int8), whenever those kernels exist, so a blob planned on the host runs on the device. The
+// reference kernels need none.
 uint32_t ScratchBytes(const OpContext& context, ConvKind kind) {
 #ifdef TINYFORGE_HAVE_CORTEX_M_KERNELS
   ConvGeometry g{};
-  if (kind == ConvKind::kDepthwise || ReadConv(context, kind, &g) != Status::kOk ||
-      context.inputs[0].dtype != DType::kInt8 ||
+  if (ReadConv(context, kind, &g) != Status::kOk || context.inputs[0].dtype != DType::kInt8 ||
       internal::CheckActivationQuant(context.inputs[0]) != Status::kOk) {
     return 0;
+  }
+  if (kind == ConvKind::kDepthwise) {
+    kernels::DepthwiseConv2DS8Args args{};
+    FillGeometry(g, &args);
+    args.depth_multiplier = g.depth_multiplier;
+    args.input_offset = -internal::ZeroPoint(context.inputs[0]);
+    return kernels::cortex_m::DepthwiseConv2DS8ScratchBytes(args);
   }
   kernels::Conv2DS8Args args{};
   FillGeometry(g, &args);
@@ -228,10 +235,10 @@ Status PrepareConv1D(const OpContext& context) {
   return PrepareWithScratch(context, ConvKind::kConv1D);
 }
 Status EvalConv1D(const OpContext& context) {
-  return Eval(context, ConvKind::kConv1D, KernelSet::kOptimized);
+  return Eval<KernelSet::kOptimized>(context, ConvKind::kConv1D);
 }
 Status EvalConv1DReference(const OpContext& context) {
-  return Eval(context, ConvKind::kConv1D, KernelSet::kReference);
+  return Eval<KernelSet::kReference>(context, ConvKind::kConv1D);
 }
 uint32_t ScratchBytesConv1D(const OpContext& context) {
   return ScratchBytes(context, ConvKind::kConv1D);
@@ -241,10 +248,10 @@ Status PrepareConv2D(const OpContext& context) {
   return PrepareWithScratch(context, ConvKind::kConv2D);
 }
 Status EvalConv2D(const OpContext& context) {
-  return Eval(context, ConvKind::kConv2D, KernelSet::kOptimized);
+  return Eval<KernelSet::kOptimized>(context, ConvKind::kConv2D);
 }
 Status EvalConv2DReference(const OpContext& context) {
-  return Eval(context, ConvKind::kConv2D, KernelSet::kReference);
+  return Eval<KernelSet::kReference>(context, ConvKind::kConv2D);
 }
 uint32_t ScratchBytesConv2D(const OpContext& context) {
   return ScratchBytes(context, ConvKind::kConv2D);
@@ -254,10 +261,10 @@ Status PrepareDepthwiseConv2D(const OpContext& context) {
   return PrepareWithScratch(context, ConvKind::kDepthwise);
 }
 Status EvalDepthwiseConv2D(const OpContext& context) {
-  return Eval(context, ConvKind::kDepthwise, KernelSet::kOptimized);
+  return Eval<KernelSet::kOptimized>(context, ConvKind::kDepthwise);
 }
 Status EvalDepthwiseConv2DReference(const OpContext& context) {
-  return Eval(context, ConvKind::kDepthwise, KernelSet::kReference);
+  return Eval<KernelSet::kReference>(context, ConvKind::kDepthwise);
 }
 uint32_t ScratchBytesDepthwiseConv2D(const OpContext& context) {
   return ScratchBytes(context, ConvKind::kDepthwise);

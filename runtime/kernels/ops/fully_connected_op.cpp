@@ -39,7 +39,8 @@ Status ReadShape(const OpContext& context, const format::FullyConnectedParams** 
   return Status::kOk;
 }
 
-Status Eval(const OpContext& context, KernelSet set) {
+template <KernelSet kSet>
+Status Eval(const OpContext& context) {
   const format::FullyConnectedParams* params = nullptr;
   FullyConnectedShape shape{};
   TINYFORGE_RETURN_IF_ERROR(ReadShape(context, &params, &shape));
@@ -68,7 +69,7 @@ Status Eval(const OpContext& context, KernelSet set) {
   args.output_depth = shape.output_depth;
   args.input_offset = -internal::ZeroPoint(context.inputs[0]);
   args.requant = internal::MakeRequantArgs(context, params->activation);
-  internal::RunFullyConnectedS8(set, args);
+  internal::RunFullyConnectedS8<kSet>(args);
   return Status::kOk;
 }
 
@@ -88,9 +89,11 @@ Status PrepareFullyConnected(const OpContext& context) {
   return Status::kOk;
 }
 
-Status EvalFullyConnected(const OpContext& context) { return Eval(context, KernelSet::kOptimized); }
+Status EvalFullyConnected(const OpContext& context) {
+  return Eval<KernelSet::kOptimized>(context);
+}
 Status EvalFullyConnectedReference(const OpContext& context) {
-  return Eval(context, KernelSet::kReference);
+  return Eval<KernelSet::kReference>(context);
 }
 
 // Hook for the planner: the reference kernels need no scratch, and the Cortex-M FullyConnectedS8

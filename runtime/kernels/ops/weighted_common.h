@@ -65,25 +65,28 @@ inline const float* OptionalFloat(const OpContext& context, uint32_t slot) {
 // Requantization arguments of an int8 weighted op whose Prepare succeeded.
 kernels::RequantArgs MakeRequantArgs(const OpContext& context, uint8_t activation);
 
-inline void RunFullyConnectedS8(KernelSet set, const kernels::FullyConnectedS8Args& args) {
+// The kernel set is a template argument so that each registration links only its own kernels:
+// k<Op>Reference never references kernels::cortex_m, and k<Op> calls kernels::reference only
+// through the Cortex-M kernels' own fallbacks (shapes or scratch they do not handle).
+template <KernelSet kSet>
+inline void RunFullyConnectedS8(const kernels::FullyConnectedS8Args& args) {
 #ifdef TINYFORGE_USE_CORTEX_M_KERNELS
-  if (set == KernelSet::kOptimized) return kernels::cortex_m::FullyConnectedS8(args);
+  if constexpr (kSet == KernelSet::kOptimized) return kernels::cortex_m::FullyConnectedS8(args);
 #endif
-  (void)set;
   kernels::reference::FullyConnectedS8(args);
 }
-inline void RunConv2DS8(KernelSet set, const kernels::Conv2DS8Args& args) {
+template <KernelSet kSet>
+inline void RunConv2DS8(const kernels::Conv2DS8Args& args) {
 #ifdef TINYFORGE_USE_CORTEX_M_KERNELS
-  if (set == KernelSet::kOptimized) return kernels::cortex_m::Conv2DS8(args);
+  if constexpr (kSet == KernelSet::kOptimized) return kernels::cortex_m::Conv2DS8(args);
 #endif
-  (void)set;
   kernels::reference::Conv2DS8(args);
 }
-inline void RunDepthwiseConv2DS8(KernelSet set, const kernels::DepthwiseConv2DS8Args& args) {
+template <KernelSet kSet>
+inline void RunDepthwiseConv2DS8(const kernels::DepthwiseConv2DS8Args& args) {
 #ifdef TINYFORGE_USE_CORTEX_M_KERNELS
-  if (set == KernelSet::kOptimized) return kernels::cortex_m::DepthwiseConv2DS8(args);
+  if constexpr (kSet == KernelSet::kOptimized) return kernels::cortex_m::DepthwiseConv2DS8(args);
 #endif
-  (void)set;
   kernels::reference::DepthwiseConv2DS8(args);
 }
 

@@ -169,6 +169,13 @@ std::vector<ConvCase> DepthwiseCases() {
     }
   }
   cases.push_back({1, 25, 5, 64, 1, 3, 3, 1, 1, 1, 1, true, true, Clamp::kRelu, 3000});
+  // The 3x3 dilation-1 assembly path: every clamp, strides 1 and 2, SAME and VALID, 4k and
+  // 4k + leftover channels, batch 2.
+  for (uint32_t s = 3100; s < 3116; ++s) {
+    cases.push_back({1 + s % 2, 7, 6, 4 * (1 + s % 3) + (s % 4 == 3 ? 3 : 0), 1, 3, 3,
+                     1 + (s / 2) % 2, 1 + (s / 4) % 2, 1, 1, s % 3 != 0, s % 5 != 0,
+                     clamps[s % 4], s});
+  }
   cases.push_back({1, 9, 9, 12, 1, 5, 5, 2, 2, 1, 1, true, true, Clamp::kRelu6, 3001});
   for (uint32_t s = 4000; s < 4008; ++s) {
     cases.push_back({1, 6, 6, 4 + s % 5, 1 + s % 2, 3, 3, 1 + s % 2, 1, 1, 1, true, true,
@@ -213,9 +220,57 @@ TEST_P(DepthwiseSweepTest, OptimizedMatchesReferenceBitExactly) {
   args.requant = data.requant_args;
   args.output = data.expected.data();
   reference::DepthwiseConv2DS8(args);
+  // The optimized kernel's padded plane + widened weights (depth multiplier 1, >= 4 channels),
+  // followed by a canary word.
+  const uint32_t scratch_bytes = cortex_m::DepthwiseConv2DS8ScratchBytes(args);
+  if (c.out_channels == 1 && c.in_channels >= 4) {
+    EXPECT_GT(scratch_bytes, 0u);
+  }
+  data.scratch.assign(scratch_bytes / 4 + 1, 0xDEADBEEFu);
+  args.scratch = data.scratch.data();
+  args.scratch_bytes = scratch_bytes;
   args.output = data.actual.data();
   cortex_m::DepthwiseConv2DS8(args);
   ASSERT_EQ(data.expected, data.actual);
+  EXPECT_EQ(data.scratch.back(), 0xDEADBEEFu) << "scratch overrun";
+}
+
+// Without its scratch (or with too little) the kernel must still be exact (reference fallback).
+TEST(DepthwiseScratchTest, TooSmallScratchFallsBackBitExactly) {
+  std::mt19937 rng(77);
+  DepthwiseConv2DS8Args args{};
+  args.batch = 1;
+  args.input_height = 6;
+  args.input_width = 5;
+  args.input_channels = args.output_channels = 8;
+  args.depth_multiplier = 1;
+  args.filter_height = args.filter_width = 3;
+  args.stride_height = args.stride_width = 1;
+  args.dilation_height = args.dilation_width = 1;
+  args.pad_top = args.pad_left = 1;
+  args.output_height = 6;
+  args.output_width = 5;
+  Int8Data data;
+  data.input = testing::RandomInt8(rng, 6 * 5 * 8);
+  data.weights = testing::RandomInt8(rng, 9 * 8);
+  testing::FillQuantization(rng, 8, true, Clamp::kRelu, &data);
+  data.expected.assign(6 * 5 * 8, 0);
+  data.actual.assign(6 * 5 * 8, 0x55);
+  args.input = data.input.data();
+  args.weights = data.weights.data();
+  args.bias = data.bias.data();
+  args.input_offset = data.input_offset;
+  args.requant = data.requant_args;
+  args.output = data.expected.data();
+  reference::DepthwiseConv2DS8(args);
+  const uint32_t needed = cortex_m::DepthwiseConv2DS8ScratchBytes(args);
+  ASSERT_GT(needed, 4u);
+  data.scratch.assign(needed / 4, 0u);
+  args.scratch = data.scratch.data();
+  args.scratch_bytes = needed - 4;
+  args.output = data.actual.data();
+  cortex_m::DepthwiseConv2DS8(args);
+  EXPECT_EQ(data.expected, data.actual);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, DepthwiseSweepTest, ::testing::ValuesIn(DepthwiseCases()),

@@ -183,6 +183,13 @@ void Conv2DS8(const Conv2DS8Args& args) {
   const int32_t output_offset = requant.output_offset;
   const int32_t activation_min = requant.activation_min;
   const int32_t activation_max = requant.activation_max;
+  // Decided once per call: every channel on the fast requantizer, and whether the activation
+  // bounds are narrower than int8 (otherwise SSAT alone clamps).
+  bool all_fast = true;
+  for (uint32_t oc = 0; oc < out_channels && all_fast; ++oc) {
+    all_fast = MakeChannelRequant(requant, oc).fast;
+  }
+  const bool clamp = activation_min > -128 || activation_max < 127;
 
   for (uint32_t b = 0; b < args.batch; ++b) {
     const int8_t* input =
@@ -216,6 +223,25 @@ void Conv2DS8(const Conv2DS8Args& args) {
         const int32_t bias = bias_values != nullptr ? bias_values[oc] : 0;
         int32_t acc[kPixels] = {bias, bias, bias, bias};
         DotColumns(weights + oc * depth, columns, tails, depth, count, acc);
+        if (all_fast && count == kPixels) {
+          FastRequant fast;
+          (void)MakeFastRequant(requant, oc, &fast);
+          int32_t v0 = ApplyFastRequant(acc[0], fast);
+          int32_t v1 = ApplyFastRequant(acc[1], fast);
+          int32_t v2 = ApplyFastRequant(acc[2], fast);
+          int32_t v3 = ApplyFastRequant(acc[3], fast);
+          if (clamp) {
+            v0 = ClampActivation(v0, requant);
+            v1 = ClampActivation(v1, requant);
+            v2 = ClampActivation(v2, requant);
+            v3 = ClampActivation(v3, requant);
+          }
+          out[oc] = static_cast<int8_t>(v0);
+          out[out_channels + oc] = static_cast<int8_t>(v1);
+          out[2 * out_channels + oc] = static_cast<int8_t>(v2);
+          out[3 * out_channels + oc] = static_cast<int8_t>(v3);
+          continue;
+        }
         const ChannelRequant rq = MakeChannelRequant(requant, oc);
         for (uint32_t j = 0; j < count; ++j) {
           out[j * out_channels + oc] = ApplyRequant(acc[j], rq, output_offset, activation_min,

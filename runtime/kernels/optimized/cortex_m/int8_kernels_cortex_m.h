@@ -25,8 +25,10 @@ inline uint32_t FullyConnectedS8ScratchBytes(const FullyConnectedS8Args&) { retu
 void Conv2DS8(const Conv2DS8Args& args);
 uint32_t Conv2DS8ScratchBytes(const Conv2DS8Args& args);
 
+// Scratch (depth multiplier 1, >= 4 channels): one channel group's zero-point-padded input plane
+// as words plus its widened weights; 0 otherwise (the kernel then runs kernels::reference).
 void DepthwiseConv2DS8(const DepthwiseConv2DS8Args& args);
-inline uint32_t DepthwiseConv2DS8ScratchBytes(const DepthwiseConv2DS8Args&) { return 0; }
+uint32_t DepthwiseConv2DS8ScratchBytes(const DepthwiseConv2DS8Args& args);
 
 }  // namespace tinyforge::kernels::cortex_m
 

@@ -93,6 +93,37 @@ inline int8_t ApplyRequant(int32_t acc, const ChannelRequant& r, int32_t output_
   return static_cast<int8_t>(value);
 }
 
+// The fast requantizer with the output zero point folded into the rounding term, for kernels
+// that decide per call (not per output) that every channel takes the fast form:
+//   ((high + half - (high < 0)) >> e) + zp == (high + half + zp * 2^e - (high < 0)) >> e
+// exactly (adding a multiple of 2^e commutes with the flooring shift; |sum| < 2^31 since
+// |high| <= 2^30 + 1, half <= 2^19 and |zp * 2^e| <= 2^27). Then SSAT to int8; the activation
+// clamp (ClampActivation) is needed only when the bounds are narrower than int8.
+// Field order is fixed: assembly loads (multiplier, add, right_shift) with one LDM.
+struct FastRequant {
+  int32_t multiplier;
+  int32_t add;  // 2^(e-1) + output_offset * 2^e
+  int32_t right_shift;
+};
+
+inline bool MakeFastRequant(const RequantArgs& requant, uint32_t channel, FastRequant* out) {
+  const ChannelRequant r = MakeChannelRequant(requant, channel);
+  out->multiplier = r.multiplier;
+  out->right_shift = r.right_shift;
+  out->add = r.half + requant.output_offset * (int32_t{1} << r.right_shift);
+  return r.fast;
+}
+
+inline int32_t ApplyFastRequant(int32_t acc, const FastRequant& r) {
+  const int32_t high = dsp::Smmulr(dsp::Qadd(acc, acc), r.multiplier);
+  return dsp::Ssat8((high + r.add + (high >> 31)) >> r.right_shift);
+}
+
+inline int32_t ClampActivation(int32_t value, const RequantArgs& requant) {
+  value = value < requant.activation_min ? requant.activation_min : value;
+  return value > requant.activation_max ? requant.activation_max : value;
+}
+
 inline int8_t RequantizeChannel(int32_t acc, const RequantArgs& requant, uint32_t channel) {
   return static_cast<int8_t>(Requantize(acc, requant.requant[2 * channel],
                                         requant.requant[2 * channel + 1], requant.output_offset,
