@@ -76,19 +76,20 @@ bool MosquittoTransport::Reconnect(int timeout_ms) {
 }
 
 void MosquittoTransport::Disconnect(bool clean) {
-  if (clean) {
-    mosquitto_disconnect(mosq_);
-    mosquitto_loop(mosq_, 10, 1);
-  } else {
-    // Close the socket under the client's feet, as a lost network would.
-    const int fd = mosquitto_socket(mosq_);
-    if (fd >= 0) ::shutdown(fd, 2);
-    mosquitto_loop(mosq_, 10, 1);
-  }
+  // The agent hears of the loss first: a PUBACK still in the socket then counts as lost, as it
+  // would be on a real dropped link, and its message is sent again after the reconnect.
   if (connected_) {
     connected_ = false;
     if (agent_ != nullptr) agent_->OnDisconnected();
   }
+  if (clean) {
+    mosquitto_disconnect(mosq_);
+  } else {
+    // Close the socket under the client's feet, as a lost network would.
+    const int fd = mosquitto_socket(mosq_);
+    if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  }
+  mosquitto_loop(mosq_, 10, 1);
 }
 
 void MosquittoTransport::Poll(int timeout_ms) { mosquitto_loop(mosq_, timeout_ms, 1); }
