@@ -15,6 +15,7 @@
 #include "tests/data/cwru_windows.h"
 #include "tests/runtime/dsp/dsp_reference.h"
 #include "toolchain/data/cwru.h"
+#include "toolchain/preprocess/cwru_features.h"
 #include "toolchain/preprocess/pipeline.h"
 
 namespace tinyforge::toolchain {
@@ -184,6 +185,47 @@ TEST(CwruFeaturesTest, CwruFeaturesAgreeWithTheDoublePrecisionReference) {
           << expected[c];
     }
   }
+}
+
+}  // namespace
+}  // namespace tinyforge::toolchain
+
+namespace tinyforge::toolchain {
+namespace {
+
+TEST(CwruPipelineTest, BuildsTheFeatureMatrixOfAllZeroHpClassesAndHandsItToTheTrainer) {
+  Result<std::vector<CwruEntry>> entries = ListCwru(kCwruDir);
+  ASSERT_TRUE(entries.ok());
+  const std::vector<CwruEntry> selected = SelectCwru(*entries, "", 0, 12000);
+  ASSERT_EQ(selected.size(), 7u);
+  Result<std::vector<LabeledSignal>> signals = LoadCwruSignals(kCwruDir, selected);
+  ASSERT_TRUE(signals.ok()) << signals.error().message;
+  Result<dsp::FeatureConfig> config = FitPreprocessing(*signals, FixtureOptions());
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  Result<FeatureMatrix> matrix = BuildFeatureMatrix(*signals, *config);
+  ASSERT_TRUE(matrix.ok()) << matrix.error().message;
+  size_t expected_rows = 0;
+  for (const CwruEntry& entry : selected) {
+    expected_rows += dsp::WindowCount(uint32_t(entry.sample_count), 1024, 512);
+  }
+  EXPECT_EQ(matrix->rows, expected_rows);
+  EXPECT_EQ(matrix->class_names,
+            (std::vector<std::string>{"ball", "inner_race", "normal", "outer_race_at6"}));
+  const Dataset train = ToTrainDataset(*matrix);
+  EXPECT_TRUE(train.Check(true).ok());
+  EXPECT_EQ(train.rows, matrix->rows);
+  EXPECT_EQ(train.ClassCount(), 4);
+  // The pipeline's z-score fit makes the pooled signal mean ~0 and std ~1, so the per-window
+  // "mean" feature averages to ~0 and "std" to about 1 (the windows share most of the data).
+  double mean_of_means = 0.0;
+  for (size_t r = 0; r < matrix->rows; ++r) mean_of_means += matrix->at(r, 0);
+  EXPECT_NEAR(mean_of_means / double(matrix->rows), 0.0, 0.05);
+}
+
+TEST(CwruPipelineTest, RejectsAnEmptySelection) {
+  Result<std::vector<LabeledSignal>> signals = LoadCwruSignals(kCwruDir, {});
+  ASSERT_FALSE(signals.ok());
+  EXPECT_EQ(signals.error().message, kCwruDir + "/manifest.csv: no recording matches the selection");
 }
 
 }  // namespace
