@@ -1,0 +1,176 @@
+#!/usr/bin/python3
+"""Merges one TinyOL experiment: reads each stream's meta, our predictions (<name>.ours.json) and
+the sklearn baselines (<name>.sklearn.json), computes every metric the same way for every learner
+from the per-row predictions, and writes bench/results/tinyol_<experiment>.json plus SVG plots.
+
+Usage: merge_results.py <experiment> <work-dir> <results-dir> <plot-dir>
+"""
+import json
+import sys
+
+import numpy as np
+
+from svg_plot import line_plot
+
+STREAMS = {
+    "cwru-new-class": ["cwru_new_class_hidden", "cwru_new_class_features"],
+    "cwru-new-bearing": ["cwru_new_bearing_hidden", "cwru_new_bearing_features"],
+    "elec2": ["elec2_8", "elec2_6"],
+    "anomaly": ["cwru_anomaly"],
+}
+WINDOW = 20          # sliding window of the new-class recall goal
+RECALL_GOAL = 0.9
+CURVE_WINDOW = 200   # sliding window of the accuracy-over-time plots
+
+
+def load(work, name):
+    with open(f"{work}/{name}.meta.json") as f:
+        meta = json.load(f)
+    raw = np.fromfile(f"{work}/{name}.stream.bin", dtype="<i4", offset=16, count=2 * meta["rows"])
+    labels, scored = raw[:meta["rows"]], raw[meta["rows"]:]
+    with open(f"{work}/{name}.ours.json") as f:
+        ours = json.load(f)
+    with open(f"{work}/{name}.sklearn.json") as f:
+        theirs = json.load(f)
+    predictions = {"tinyol": np.array(ours["predictions"])}
+    for learner, result in theirs["learners"].items():
+        predictions[f"sklearn_{learner}"] = np.array(result["predictions"])
+    frozen = np.array(meta["frozen_predictions"])
+    if (frozen[scored == 1] >= 0).any():
+        predictions["frozen"] = frozen
+    return meta, labels, scored, predictions, ours, theirs
+
+
+def samples_to_recall(hits, window=WINDOW, goal=RECALL_GOAL):
+    """Smallest k such that the predictions on the class's samples k+1..k+window (each made before
+    that sample trained, i.e. after k+j-1 labelled samples) reach `goal` recall; None if never."""
+    for k in range(0, len(hits) - window + 1):
+        if np.mean(hits[k:k + window]) >= goal:
+            return int(k)
+    return None
+
+
+def curve(correct, window=CURVE_WINDOW, points=150):
+    xs, ys = [], []
+    cumulative = np.concatenate([[0], np.cumsum(correct)])
+    step = max(1, len(correct) // points)
+    for end in range(window, len(correct) + 1, step):
+        xs.append(end)
+        ys.append((cumulative[end] - cumulative[end - window]) / window)
+    return xs, ys
+
+
+def classification(meta, labels, scored, predictions):
+    mask = scored == 1
+    y = labels[mask]
+    initial = meta["initial_classes"]
+    new_rows = np.nonzero(y >= initial)[0]
+    first_new = int(new_rows[0]) if len(new_rows) else None
+    segments = np.array(meta["segment"])[mask]
+    out = {}
+    curves = {}
+    for learner, p in predictions.items():
+        p = p[mask]
+        correct = (p == y).astype(float)
+        entry = {"prequential_accuracy": float(correct.mean()), "scored_rows": int(mask.sum())}
+        if first_new is not None:
+            entry["accuracy_after_new_class"] = float(correct[first_new:].mean())
+            hits = correct[y >= initial]
+            entry["new_class_recall"] = float(hits.mean())
+            entry["new_class_samples_to_90pct_recall_window20"] = samples_to_recall(hits)
+        if (segments >= 0).any():
+            entry["accuracy_per_segment"] = {
+                str(s): float(correct[segments == s].mean()) for s in sorted(set(segments.tolist()))}
+        out[learner] = entry
+        curves[learner] = curve(correct)
+    return out, curves, first_new
+
+
+def elec2_baselines(labels):
+    """No-change (predict the previous label) and prequential majority class."""
+    no_change = np.concatenate([[-1], labels[:-1]])
+    counts = np.zeros(2)
+    majority = np.empty(len(labels), dtype=np.int64)
+    for i, label in enumerate(labels):
+        majority[i] = -1 if counts.sum() == 0 else int(np.argmax(counts))
+        counts[label] += 1
+    return {"no_change": no_change, "majority_class": majority}
+
+
+def anomaly(meta, labels, scored, predictions):
+    mask = scored == 1
+    y = labels[mask]
+    segments = np.array(meta["segment"])[mask]
+    hop_seconds = meta["built"]["hop"] / meta["built"]["sample_rate_hz"]
+    normal_hours = (y == 0).sum() * hop_seconds / 3600.0
+    out, curves = {}, {}
+    for learner, p in predictions.items():
+        p = p[mask]
+        tp = int(((p == 1) & (y == 1)).sum())
+        fp = int(((p == 1) & (y == 0)).sum())
+        fn = int(((p != 1) & (y == 1)).sum())
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        delays, missed = [], 0
+        for s in sorted(set(segments.tolist())):
+            fault = np.nonzero((segments == s) & (y == 1))[0]
+            alarms = np.nonzero(p[fault] == 1)[0]
+            if len(alarms):
+                delays.append(int(alarms[0]))
+            else:
+                missed += 1
+        out[learner] = {
+            "f1": f1, "precision": precision, "recall": recall,
+            "accuracy": float((p == y).mean()),
+            "detection_delay_windows_mean": float(np.mean(delays)) if delays else None,
+            "detection_delay_seconds_mean": float(np.mean(delays)) * hop_seconds if delays else None,
+            "missed_transitions": missed,
+            "transitions": len(set(segments.tolist())),
+            "false_alarms": fp,
+            "false_alarms_per_hour": fp / normal_hours if normal_hours else None,
+        }
+        curves[learner] = curve((p == y).astype(float), window=40)
+    return out, curves, normal_hours
+
+
+def main():
+    experiment, work, results_dir, plot_dir = sys.argv[1:5]
+    merged = {"experiment": experiment, "streams": {}}
+    for name in STREAMS[experiment]:
+        meta, labels, scored, predictions, ours, theirs = load(work, name)
+        entry = {"rows": meta["rows"], "features": meta["cols"], "class_names": meta["class_names"],
+                 "built": meta["built"], "tinyol_config": ours["config"],
+                 "learn_us_per_sample": {"tinyol": ours["learn_us_per_sample"]},
+                 "sklearn_version": theirs["sklearn_version"]}
+        for learner, result in theirs["learners"].items():
+            entry["learn_us_per_sample"][f"sklearn_{learner}"] = result["learn_us_per_sample"]
+        marker = None
+        if meta["task"] == "anomaly":
+            entry["results"], curves, hours = anomaly(meta, labels, scored, predictions)
+            entry["normal_signal_hours"] = hours
+            ylabel = "accuracy (sliding 40)"
+        else:
+            if experiment == "elec2":
+                predictions.update(elec2_baselines(labels))
+            entry["results"], curves, marker = classification(meta, labels, scored, predictions)
+            entry["first_new_class_scored_row"] = marker
+            ylabel = f"prequential accuracy (sliding {CURVE_WINDOW})"
+        sklearn_best = max((v for k, v in entry["results"].items() if k.startswith("sklearn_")),
+                           key=lambda v: v.get("prequential_accuracy", v.get("f1", 0.0)))
+        key = "f1" if meta["task"] == "anomaly" else "prequential_accuracy"
+        entry["tinyol_vs_best_sklearn"] = {key: [entry["results"]["tinyol"][key], sklearn_best[key]]}
+        plot = f"{plot_dir}/tinyol_{name}.svg"
+        line_plot(plot, f"{name}: test-then-train", curves, "scored sample", ylabel, marker)
+        entry["plot"] = plot
+        merged["streams"][name] = entry
+        for learner, result in entry["results"].items():
+            shown = {k: v for k, v in result.items() if not isinstance(v, dict)}
+            print(f"{name:26s} {learner:30s} {json.dumps(shown)}")
+    with open(f"{results_dir}/tinyol_{experiment.replace('-', '_')}.json", "w") as f:
+        json.dump(merged, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
