@@ -182,10 +182,18 @@ class Executor {
       }
       case OpCode::kAdd:
       case OpCode::kMul: {
+        // A batch-1 operand (a constant, e.g. the standardization head) repeats for every row of
+        // a batched run; any other size mismatch is an error, never a read past the end.
         const auto& other = Value(node.inputs[1]);
-        for (size_t i = 0; i < out.size(); ++i)
-          out[i] = Activate(node.op == OpCode::kAdd ? in[i] + other[i] : in[i] * other[i],
-                            p.activation);
+        if (other.empty() || out.size() % other.size() != 0 || in.size() != out.size()) {
+          return MakeError("float executor: node '" + node.name + "': operand sizes " +
+                           std::to_string(in.size()) + " and " + std::to_string(other.size()) +
+                           " do not match");
+        }
+        for (size_t i = 0; i < out.size(); ++i) {
+          const float b = other[i % other.size()];
+          out[i] = Activate(node.op == OpCode::kAdd ? in[i] + b : in[i] * b, p.activation);
+        }
         return {};
       }
       case OpCode::kRelu:

@@ -84,11 +84,14 @@ class TableReader {
   Result<void> CheckNoUnknownKeys() const {
     if (table_ == nullptr) return {};
     for (const auto& [key, node] : *table_) {
+      (void)node;
       const std::string text(key.str());
       if (used_.count(text) == 0) {
         std::string known;
         for (const std::string& name : used_) known += (known.empty() ? "" : ", ") + name;
-        return MakeError(Where(&node) + ": unknown key '" + text + "' in [" + name_ +
+        const toml::source_position at = key.source().begin;
+        return MakeError(file_.string() + ":" + std::to_string(at.line) + ":" +
+                         std::to_string(at.column) + ": unknown key '" + text + "' in [" + name_ +
                          "] (known: " + known + ")");
       }
     }

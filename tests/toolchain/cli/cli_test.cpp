@@ -1,0 +1,86 @@
+// The `tinyforge` executable: exit codes and messages on good and bad input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "toolchain/verify/firmware_runner.h"
+
+namespace tinyforge::toolchain {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kTool = std::string(TINYFORGE_BINARY_DIR) + "/toolchain/tinyforge";
+
+int RunTool(const std::string& arguments, std::string* output) {
+  return RunCommand(ShellQuote(kTool) + " " + arguments, output);
+}
+
+fs::path WriteFile(const std::string& name, const std::string& text) {
+  const fs::path path = fs::path(TINYFORGE_BINARY_DIR) / "test-cli" / name;
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+TEST(CliTest, HelpListsTheSubcommands) {
+  std::string output;
+  EXPECT_EQ(RunTool("--help", &output), 0);
+  for (const char* command : {"inspect", "package", "pipeline", "demo", "data"}) {
+    EXPECT_NE(output.find(command), std::string::npos) << command;
+  }
+}
+
+TEST(CliTest, UnknownFlagIsAUsageError) {
+  std::string output;
+  EXPECT_EQ(RunTool("inspect --frobnicate x.tfm", &output), 2);
+}
+
+TEST(CliTest, InspectRejectsGarbageWithTheReason) {
+  const fs::path garbage = WriteFile("garbage.tfm", "this is not a model, not even close....");
+  std::string output;
+  EXPECT_EQ(RunTool("inspect " + ShellQuote(garbage.string()), &output), 1);
+  EXPECT_NE(output.find("invalid model"), std::string::npos) << output;
+  EXPECT_NE(output.find("BadMagic"), std::string::npos) << output;
+}
+
+TEST(CliTest, InspectMissingFileNamesIt) {
+  std::string output;
+  EXPECT_EQ(RunTool("inspect /nonexistent/model.tfm", &output), 1);
+  EXPECT_NE(output.find("/nonexistent/model.tfm"), std::string::npos) << output;
+}
+
+TEST(CliTest, PipelineWithUnknownKeyNamesFileAndLine) {
+  const fs::path file = WriteFile("bad.toml", "[pipeline]\nname = \"x\"\nnmae = \"y\"\n");
+  std::string output;
+  EXPECT_EQ(RunTool("pipeline run " + ShellQuote(file.string()), &output), 1);
+  EXPECT_NE(output.find(file.string() + ":3:1: unknown key 'nmae' in [pipeline]"), std::string::npos)
+      << output;
+}
+
+TEST(CliTest, PackageWithUnknownTargetFails) {
+  std::string output;
+  EXPECT_EQ(RunTool("package x.tfm --target zephyr --out /tmp/nowhere", &output), 1);
+  EXPECT_NE(output.find("unknown package target 'zephyr'"), std::string::npos) << output;
+}
+
+TEST(CliTest, DataInspectReportsACsv) {
+  const fs::path csv = WriteFile("signal.csv", "t,x,label\n0,1.0,a\n1,,a\n2,3.0,b\n3,4.0,b\n");
+  std::string output;
+  EXPECT_EQ(RunTool("data inspect " + ShellQuote(csv.string()) +
+                    " --timestamp-column t --label-column label",
+                &output),
+            0)
+      << output;
+  EXPECT_NE(output.find("missing"), std::string::npos) << output;
+}
+
+TEST(CliTest, DataInspectRejectsARaggedCsvNamingTheLine) {
+  const fs::path csv = WriteFile("ragged.csv", "x,y\n1,2\n3\n");
+  std::string output;
+  EXPECT_EQ(RunTool("data inspect " + ShellQuote(csv.string()), &output), 1);
+  EXPECT_NE(output.find("ragged.csv:3"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace tinyforge::toolchain

@@ -1,0 +1,151 @@
+// Packages: each target's files, the generated resolver, atomic replacement, and the firmware run
+// on QEMU giving the same output bytes as the host runtime.
+#include "toolchain/emit/package.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "toolchain/format/model_builder.h"
+#include "toolchain/verify/firmware_runner.h"
+#include "toolchain/verify/host_runner.h"
+
+namespace tinyforge::toolchain {
+namespace {
+namespace fs = std::filesystem;
+
+std::vector<uint8_t> TinyModel() {
+  ModelBuilder builder;
+  const uint32_t input = builder.AddTensor(DType::kFloat32, {1, 4}, "input");
+  const uint32_t weights = builder.AddConstant<float>(
+      DType::kFloat32, {3, 4}, {0.5f, -1.0f, 0.25f, 2.0f, 1.0f, 1.0f, 1.0f, 1.0f, -0.5f, 0.0f, 3.0f, 0.1f});
+  const uint32_t bias = builder.AddConstant<float>(DType::kFloat32, {3}, {0.1f, -0.2f, 0.3f});
+  const uint32_t hidden = builder.AddTensor(DType::kFloat32, {1, 3}, "hidden");
+  const uint32_t output = builder.AddTensor(DType::kFloat32, {1, 3}, "output");
+  builder.AddOp(format::OpCode::kFullyConnected, {input, weights, bias}, hidden,
+                format::FullyConnectedParams{});
+  builder.AddOp(format::OpCode::kSoftmax, {hidden}, output, format::SoftmaxParams{1.0f});
+  builder.SetInputs({input});
+  builder.SetOutputs({output});
+  auto blob = builder.Build();
+  EXPECT_TRUE(blob.ok()) << blob.error().message;
+  return blob.ok() ? *blob : std::vector<uint8_t>{};
+}
+
+std::string ReadText(const fs::path& path) {
+  std::ifstream stream(path);
+  std::ostringstream text;
+  text << stream.rdbuf();
+  return text.str();
+}
+
+fs::path TestDir(const std::string& name) {
+  const fs::path dir = fs::path(TINYFORGE_BINARY_DIR) / "test-packages" / name;
+  fs::remove_all(dir);
+  return dir;
+}
+
+TEST(PackageTest, CLibraryHasModelResolverWithOnlyUsedOpsAndModelCard) {
+  PackageRequest request;
+  request.blob = TinyModel();
+  request.name = "tiny model";
+  const fs::path dir = TestDir("c");
+  auto report = WritePackage(PackageTarget::kC, request, dir);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->ops, (std::vector<std::string>{"FullyConnected", "Softmax"}));
+  const std::string ops = ReadText(dir / "model" / "model_package.cpp");
+  EXPECT_NE(ops.find("tinyforge::ops::kFullyConnected"), std::string::npos);
+  EXPECT_NE(ops.find("tinyforge::ops::kSoftmax"), std::string::npos);
+  EXPECT_EQ(ops.find("tinyforge::ops::kConv2D"), std::string::npos);
+  const std::string header = ReadText(dir / "model" / "model_package.h");
+  EXPECT_NE(header.find("#define TF_MODEL_ARENA_BYTES " + std::to_string(report->arena_bytes) + "u"),
+            std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "runtime" / "core" / "model.cpp"));
+  EXPECT_TRUE(fs::exists(dir / "runtime" / "tinyforge" / "format" / "tfm.h"));
+  const auto card = nlohmann::json::parse(ReadText(dir / "model-card.jsonld"));
+  EXPECT_EQ(card["tf:arenaBytes"], report->arena_bytes);
+  EXPECT_EQ(card["tf:modelBytes"], request.blob.size());
+}
+
+TEST(PackageTest, CLibraryBuildsAndItsExampleRuns) {
+  PackageRequest request;
+  request.blob = TinyModel();
+  request.name = "tiny";
+  const fs::path dir = TestDir("c-build");
+  ASSERT_TRUE(WritePackage(PackageTarget::kC, request, dir).ok());
+  std::string output;
+  const std::string build = (dir / "build").string();
+  ASSERT_EQ(RunCommand("cmake -S " + ShellQuote(dir.string()) + " -B " + ShellQuote(build) +
+                           " -G Ninja -DCMAKE_BUILD_TYPE=Release && cmake --build " + ShellQuote(build),
+                       &output),
+            0)
+      << output;
+  output.clear();
+  ASSERT_EQ(RunCommand(ShellQuote(build + "/tiny_example"), &output), 0) << output;
+  EXPECT_NE(output.find("invoke: Ok, output 12 bytes"), std::string::npos) << output;
+}
+
+TEST(PackageTest, ArduinoLibraryHasPropertiesSourcesAndSketch) {
+  PackageRequest request;
+  request.blob = TinyModel();
+  request.name = "vibration";
+  const fs::path dir = TestDir("arduino");
+  ASSERT_TRUE(WritePackage(PackageTarget::kArduino, request, dir).ok());
+  const std::string properties = ReadText(dir / "library.properties");
+  EXPECT_NE(properties.find("name=vibration"), std::string::npos);
+  EXPECT_NE(properties.find("includes=vibration.h"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "src" / "vibration.h"));
+  EXPECT_TRUE(fs::exists(dir / "src" / "model_package.cpp"));
+  EXPECT_TRUE(fs::exists(dir / "src" / "core" / "interpreter.cpp"));
+  EXPECT_TRUE(fs::exists(dir / "examples" / "vibration_inference" / "vibration_inference.ino"));
+}
+
+TEST(PackageTest, InvalidBlobLeavesNoPackageAndKeepsThePreviousOne) {
+  const fs::path dir = TestDir("atomic");
+  PackageRequest good;
+  good.blob = TinyModel();
+  good.name = "first";
+  ASSERT_TRUE(WritePackage(PackageTarget::kC, good, dir).ok());
+  PackageRequest bad = good;
+  bad.blob[40] ^= 0xFF;  // the CRC no longer matches
+  auto report = WritePackage(PackageTarget::kC, bad, dir);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error().message.find("CrcMismatch"), std::string::npos) << report.error().message;
+  EXPECT_TRUE(fs::exists(dir / "model" / "model_package.cpp"));  // the earlier package is intact
+  for (const auto& entry : fs::directory_iterator(dir.parent_path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".atomic.tmp-"), std::string::npos);
+  }
+}
+
+TEST(PackageTest, RejectsSamplesOfTheWrongLength) {
+  PackageRequest request;
+  request.blob = TinyModel();
+  request.name = "tiny";
+  request.samples = {{1.0f, 2.0f, 3.0f}};
+  auto report = WritePackage(PackageTarget::kFirmware, request, TestDir("bad-samples"));
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error().message.find("sample 0 has 3 values, expected 4"), std::string::npos);
+}
+
+TEST(PackageTest, FirmwareOnQemuMatchesTheHostByteForByte) {
+  PackageRequest request;
+  request.blob = TinyModel();
+  request.name = "tiny";
+  request.samples = {{0.0f, 0.0f, 0.0f, 0.0f}, {1.0f, -2.0f, 0.5f, 3.0f}, {-7.0f, 0.25f, 9.0f, 1.0f}};
+  const fs::path dir = TestDir("firmware");
+  ASSERT_TRUE(WritePackage(PackageTarget::kFirmware, request, dir).ok());
+  auto device = BuildAndRunFirmware(dir, dir / "build");
+  ASSERT_TRUE(device.ok()) << device.error().message;
+  std::vector<float> rows;
+  for (const auto& sample : request.samples) rows.insert(rows.end(), sample.begin(), sample.end());
+  auto host = RunBlobOnHost(request.blob, rows, request.samples.size());
+  ASSERT_TRUE(host.ok()) << host.error().message;
+  ASSERT_EQ(device->outputs.size(), 3u);
+  for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(device->outputs[i], host->outputs[i]) << "sample " << i;
+  EXPECT_GT(device->flash_bytes, 0u);
+  EXPECT_GT(device->stack_used_bytes, 0u);
+}
+
+}  // namespace
+}  // namespace tinyforge::toolchain

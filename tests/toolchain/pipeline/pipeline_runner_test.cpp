@@ -1,0 +1,63 @@
+// The main job end to end on real CWRU data (shared/datasets): features, training, int8, the
+// firmware on QEMU; checks the properties the demo promises rather than fixed numbers.
+#include "toolchain/pipeline/pipeline_runner.h"
+
+#include <gtest/gtest.h>
+
+#include "toolchain/format/blob_reader.h"
+
+namespace tinyforge::toolchain {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(PipelineRunnerTest, CwruEndToEndInt8MatchesFloatAndDeviceMatchesHost) {
+  const fs::path shared = TINYFORGE_SHARED_DIR;
+  if (!fs::exists(shared / "datasets" / "cwru_bearing" / "manifest.csv")) {
+    GTEST_FAIL() << "CWRU data not found under " << shared;
+  }
+  auto spec = LoadPipelineSpec(fs::path(TINYFORGE_SOURCE_DIR) / "tests/data/pipeline/cwru_small.toml",
+                               shared);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  spec->output_dir = fs::path(TINYFORGE_BINARY_DIR) / "test-pipeline" / "cwru_small";
+  fs::remove_all(spec->output_dir);
+  auto report = RunPipeline(*spec, nullptr);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  const auto& json = report->json;
+
+  EXPECT_GT(json["data"]["train_windows"].get<int>(), 100);
+  EXPECT_GT(json["data"]["test_windows"].get<int>(), 100);
+  const double float_accuracy = json["classifier"]["float"]["accuracy"];
+  const double int8_accuracy = json["classifier"]["int8"]["accuracy"];
+  EXPECT_GT(float_accuracy, 0.9);
+  EXPECT_LE(float_accuracy - int8_accuracy, 0.01);  // int8 within 1 point of float
+  EXPECT_GT(json["anomaly"]["int8"]["roc_auc"].get<double>(), 0.9);
+
+  const auto& device = json["packages"]["device"];
+  EXPECT_EQ(device["samples"], 16);
+  EXPECT_EQ(device["outputs_identical"], 16);
+  EXPECT_EQ(device["predictions_identical"], 16);
+
+  // The written models are valid blobs.
+  for (const char* name : {"classifier.tfm", "anomaly.tfm"}) {
+    auto bytes = ReadFileBytes((spec->output_dir / name).string());
+    ASSERT_TRUE(bytes.ok());
+    EXPECT_TRUE(LoadBlob(*bytes).ok()) << name;
+  }
+  EXPECT_TRUE(fs::exists(spec->output_dir / "report.json"));
+}
+
+TEST(PipelineRunnerTest, MissingDataFailsNamingThePath) {
+  auto spec = ParsePipelineSpec(
+      "[pipeline]\nname=\"x\"\n[data]\npath=\"/nonexistent/cwru\"\n[classifier]\nhidden=[4]\n",
+      "/tmp/x.toml", "/shared");
+  ASSERT_TRUE(spec.ok());
+  spec->output_dir = fs::path(TINYFORGE_BINARY_DIR) / "test-pipeline" / "missing";
+  auto report = RunPipeline(*spec, nullptr);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error().message.find("/nonexistent/cwru"), std::string::npos)
+      << report.error().message;
+  EXPECT_FALSE(fs::exists(spec->output_dir / "report.json"));
+}
+
+}  // namespace
+}  // namespace tinyforge::toolchain
