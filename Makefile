@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 HOST_TOOLS := $(CURDIR)/build/host-release
 
-.PHONY: help deps deps-bench configure build test test-host test-asan test-m4 demo bench clean
+.PHONY: help deps deps-bench build-host-release test test-host test-asan test-m4 demo bench clean
 
 help:
 	@echo "make demo   - install deps, build, run the CWRU predictive-maintenance demo"
@@ -32,16 +32,22 @@ test-asan: deps
 	cmake --build --preset host-asan -j $(JOBS)
 	ctest --preset host-asan
 
-test-m4: build-host-release
-	cmake --preset cortex-m4 -DTINYFORGE_HOST_TOOLS_DIR=$(HOST_TOOLS) >/dev/null
+# The device build embeds models and expected outputs written by host tools; it takes them from
+# the host-debug build that test-host has already built (no third host build).
+test-m4: deps
+	cmake --preset host-debug >/dev/null
+	cmake --build --preset host-debug -j $(JOBS)
+	cmake --preset cortex-m4 -DTINYFORGE_HOST_TOOLS_DIR=$(CURDIR)/build/host-debug >/dev/null
 	cmake --build --preset cortex-m4 -j $(JOBS)
 	ctest --preset cortex-m4
 
 test: deps
 	@scripts/run-tests.sh
 
-demo: build-host-release
-	$(HOST_TOOLS)/toolchain/tinyforge demo --shared-dir $(CURDIR)/../shared
+demo: deps
+	cmake --preset host-release >/dev/null
+	cmake --build --preset host-release -j $(JOBS) --target tinyforge
+	$(HOST_TOOLS)/toolchain/tinyforge demo --shared-dir $(CURDIR)/../shared --output build/demo
 
 bench: deps-bench build-host-release
 	scripts/run-bench.sh
