@@ -157,6 +157,7 @@ void CheckHostileRoundTrip(bool use_graph_store) {
     card["ops"] = {text, "SOFTMAX"};
     card["inputs"][0]["name"] = text;
     card["inputs"][0]["dtype"] = text;
+    card["outputs"][0]["name"] = text;
     card["quantization"]["scheme"] = text;
     card["derived_from"] = {{"id", text}, {"version", "1.0.0"}};
     json device = ValidDevice();
@@ -191,6 +192,10 @@ void CheckHostileRoundTrip(bool use_graph_store) {
     Term input = Term::IriFromSegments(model.value(), {"input", "0"});
     EXPECT_EQ(ReadBack(graph, input, iri(vocab::Schema("name"))), std::vector<std::string>{text});
     EXPECT_EQ(ReadBack(graph, input, iri(vocab::Tf("dtype"))), std::vector<std::string>{text});
+    Term output = Term::IriFromSegments(model.value(), {"output", "0"});
+    EXPECT_EQ(ReadBack(graph, output, iri(vocab::Schema("name"))), std::vector<std::string>{text});
+    Term quantization = Term::IriFromSegments(model.value(), {"quantization"});
+    EXPECT_EQ(ReadBack(graph, quantization, iri(vocab::Tf("scheme"))), std::vector<std::string>{text});
     EXPECT_EQ(ReadBack(graph, dev, iri(vocab::Schema("identifier"))), std::vector<std::string>{text});
     EXPECT_EQ(ReadBack(graph, dev, iri(vocab::Td("title"))), std::vector<std::string>{text});
     EXPECT_EQ(ReadBack(graph, dev, iri(vocab::Td("description"))), std::vector<std::string>{text});
