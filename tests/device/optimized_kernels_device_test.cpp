@@ -40,23 +40,54 @@ bool Same(uint32_t count) {
   return true;
 }
 
+// Input depths cover the SMLAD loops' splits: octets % 8 (1-octet loop), octets / 8 (8-octet
+// loop), a leftover group of four and a depth % 4 tail; 640 and 128 are the AD autoencoder's.
+constexpr uint32_t kFcShapes[][2] = {{1, 1},  {3, 5},   {17, 7},  {64, 12}, {130, 9}, {8, 4},
+                                     {72, 5}, {100, 6}, {124, 3}, {128, 8}, {640, 5}, {203, 4}};
+
+FullyConnectedS8Args FcArgs(const uint32_t* shape, const RequantArgs& requant, const int32_t* bias) {
+  FullyConnectedS8Args args{};
+  args.requant = requant;
+  args.input = g_input;
+  args.weights = g_weights;
+  args.bias = bias;
+  args.batch = 1;
+  args.input_depth = shape[0];
+  args.output_depth = shape[1];
+  args.input_offset = 5;
+  return args;
+}
+
+bool FcSame(FullyConnectedS8Args args) {
+  args.output = g_expected;
+  reference::FullyConnectedS8(args);
+  args.output = g_actual;
+  cortex_m::FullyConnectedS8(args);
+  return Same(args.output_depth);
+}
+
 TF_TEST(OptimizedKernelsDevice, FullyConnectedMatchesReference) {
-  const uint32_t shapes[][2] = {{1, 1}, {3, 5}, {17, 7}, {64, 12}, {130, 9}};
-  for (const auto& shape : shapes) {
-    FullyConnectedS8Args args{};
-    args.requant = Fill(shape[0], shape[0] * shape[1], shape[1], -128);
-    args.input = g_input;
-    args.weights = g_weights;
-    args.bias = g_bias;
-    args.batch = 1;
-    args.input_depth = shape[0];
-    args.output_depth = shape[1];
-    args.input_offset = 5;
-    args.output = g_expected;
-    reference::FullyConnectedS8(args);
-    args.output = g_actual;
-    cortex_m::FullyConnectedS8(args);
-    TF_EXPECT_TRUE(Same(shape[1]));
+  for (const auto& shape : kFcShapes) {
+    const RequantArgs requant = Fill(shape[0], shape[0] * shape[1], shape[1], -128);
+    TF_EXPECT_TRUE(FcSame(FcArgs(shape, requant, g_bias)));
+  }
+}
+
+// Channels outside the fast requantizer's range (left shift, small multiplier, shift -21) next
+// to fast ones, narrow activation bounds (the per-call clamp pass), no bias, unaligned weights.
+TF_TEST(OptimizedKernelsDevice, FullyConnectedMixedRequantClampAndLayoutsMatchReference) {
+  for (const auto& shape : kFcShapes) {
+    RequantArgs requant = Fill(shape[0], shape[0] * shape[1] + 1, shape[1], -40);
+    requant.activation_max = 90;
+    for (uint32_t c = 0; c < shape[1]; c += 3) {
+      g_requant[2 * c] = c % 2 == 0 ? (1 << 29) + 12345 : (1 << 30) + 777;
+      g_requant[2 * c + 1] = c % 2 == 0 ? -3 : (c % 4 == 1 ? 1 : -21);
+    }
+    TF_EXPECT_TRUE(FcSame(FcArgs(shape, requant, g_bias)));
+    TF_EXPECT_TRUE(FcSame(FcArgs(shape, requant, nullptr)));
+    FullyConnectedS8Args unaligned = FcArgs(shape, requant, g_bias);
+    unaligned.weights = g_weights + 1;
+    TF_EXPECT_TRUE(FcSame(unaligned));
   }
 }
 
