@@ -333,5 +333,51 @@ INSTANTIATE_TEST_SUITE_P(Shapes, FullyConnectedSweepTest, ::testing::ValuesIn(Fc
                                   std::to_string(c.seed);
                          });
 
+// The per-channel choice between the fast and the general requantizer at its edges (multiplier
+// 2^30 - 1 / 2^30 / 2^31 - 1, shift 0 / -1 / -20 / -21 / +1), with saturated accumulators (all
+// weights and inputs at the int8 extremes, large biases) and extreme output zero points.
+TEST(FullyConnectedRequantTest, FastAndGeneralChannelChoiceMatchesReferenceAtTheEdges) {
+  const int32_t multipliers[] = {(1 << 30) - 1, 1 << 30, INT32_MAX};
+  const int32_t shifts[] = {1, 0, -1, -20, -21};
+  const uint32_t channels = 15;  // every (multiplier, shift) pair once
+  std::vector<int32_t> requant;
+  for (int32_t m : multipliers) {
+    for (int32_t shift : shifts) {
+      requant.push_back(m);
+      requant.push_back(shift);
+    }
+  }
+  for (uint32_t depth : {8u, 64u, 640u}) {
+    for (int8_t value : {int8_t{-128}, int8_t{127}}) {
+      for (int32_t zero_point : {-128, 0, 127}) {
+        std::vector<int8_t> input(depth, value);
+        std::vector<int8_t> weights(size_t{channels} * depth);
+        for (size_t i = 0; i < weights.size(); ++i) {
+          weights[i] = (i / depth) % 2 == 0 ? int8_t{-128} : int8_t{127};
+        }
+        std::vector<int32_t> bias(channels);
+        for (uint32_t c = 0; c < channels; ++c) bias[c] = (c % 3 == 0 ? -1 : 1) * (1 << 29);
+        std::vector<int8_t> expected(channels, 0);
+        std::vector<int8_t> actual(channels, 0x55);
+        FullyConnectedS8Args args{};
+        args.input = input.data();
+        args.weights = weights.data();
+        args.bias = bias.data();
+        args.batch = 1;
+        args.input_depth = depth;
+        args.output_depth = channels;
+        args.input_offset = value < 0 ? -127 : 128;
+        args.requant = RequantArgs{requant.data(), zero_point, -128, 127};
+        args.output = expected.data();
+        reference::FullyConnectedS8(args);
+        args.output = actual.data();
+        cortex_m::FullyConnectedS8(args);
+        ASSERT_EQ(expected, actual) << "depth " << depth << " value " << int{value} << " zp "
+                                    << zero_point;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tinyforge::kernels
