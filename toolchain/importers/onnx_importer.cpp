@@ -2,6 +2,7 @@
 // the node walk (per-op lowering lives in onnx_lowering.cpp).
 #include "toolchain/importers/onnx_importer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -169,6 +170,29 @@ Result<std::vector<uint32_t>> InputShape(const onnx::ValueInfoProto& info,
   return shape;
 }
 
+// A rank-3/4 input is taken as NC(H)W and stored channels-last, unless every reader is the same
+// Transpose (a Keras/tf2onnx NHWC input): then the layout is chosen so that the Transpose output
+// is channels-last, i.e. the data stays exactly as the user feeds it.
+std::vector<uint32_t> InputPerm(const onnx::GraphProto& graph, const std::string& name,
+                                size_t rank) {
+  const std::vector<uint32_t> channels_last = ChannelsLastPerm(rank);
+  if (rank < 3) return channels_last;
+  std::vector<int64_t> transpose;
+  for (const auto& node : graph.node()) {
+    if (std::find(node.input().begin(), node.input().end(), name) == node.input().end()) continue;
+    const std::vector<int64_t> perm = node.op_type() == "Transpose"
+                                          ? IntsAttribute(node, "perm")
+                                          : std::vector<int64_t>{};
+    if (perm.size() != rank || perm[0] != 0 || (!transpose.empty() && perm != transpose))
+      return channels_last;
+    transpose = perm;
+  }
+  if (transpose.empty()) return channels_last;
+  std::vector<uint32_t> perm(rank);
+  for (size_t i = 0; i < rank; ++i) perm[i] = static_cast<uint32_t>(transpose[channels_last[i]]);
+  return perm;
+}
+
 }  // namespace
 }  // namespace onnx_import
 
@@ -254,12 +278,12 @@ Result<OnnxImport> ImportOnnxBytes(const std::string& bytes, const std::string& 
     if (!shape.ok()) return shape.error();
     ActivationValue value;
     value.shape = *shape;
-    value.perm = ChannelsLastPerm(shape->size());
+    value.perm = InputPerm(graph, input.name(), shape->size());
     value.tensor = ir.AddActivation(input.name(), PermuteShape(*shape, value.perm));
     ir.inputs.push_back(value.tensor);
     result.inputs.push_back({input.name(), *shape, ir.tensors[size_t(value.tensor)].shape,
                              value.perm});
-    if (shape->size() >= 3)
+    if (shape->size() >= 3 && !IsIdentity(value.perm))
       result.notes.push_back("input '" + input.name() + "' " + ShapeString(*shape) +
                              " is channels-last in the model: " +
                              ShapeString(ir.tensors[size_t(value.tensor)].shape));
