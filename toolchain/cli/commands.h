@@ -12,6 +12,7 @@ namespace tinyforge::cli {
 void AddModelCommands(CLI::App& app, int* exit_code);     // inspect, package
 void AddPipelineCommands(CLI::App& app, int* exit_code);  // pipeline run, demo
 void AddDataCommands(CLI::App& app, int* exit_code);      // data inspect, data clean
+void AddImportCommands(CLI::App& app, int* exit_code);    // import (ONNX)
 
 // Prints "tinyforge: error: <message>" to stderr and returns 1.
 int Fail(const std::string& message);

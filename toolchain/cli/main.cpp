@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   tinyforge::cli::AddModelCommands(app, &exit_code);
   tinyforge::cli::AddPipelineCommands(app, &exit_code);
   tinyforge::cli::AddDataCommands(app, &exit_code);
+  tinyforge::cli::AddImportCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -326,18 +326,6 @@ TEST_F(CompatibilityTest, CompatibleModelsAndReasonsMatchIndependentAnswer) {
   EXPECT_GT(devices_with_matches, 2u);
 }
 
-TEST(CompatibilityDump, DISABLED_Dump) {
-  Dataset data = MakeDataset(240, 36);
-  std::vector<Triple> triples;
-  for (const auto& r : data.runtimes) { auto m = RuntimeTriples(r); triples.insert(triples.end(), m.begin(), m.end()); }
-  for (const auto& r : data.models) { auto m = ModelCardTriples(r); triples.insert(triples.end(), m.begin(), m.end()); }
-  for (const auto& r : data.devices) { auto m = DeviceTriples(r); triples.insert(triples.end(), m.begin(), m.end()); }
-  FILE* f = std::fopen("/tmp/kg-data.nt", "w");
-  std::string text = ToNTriples(triples);
-  std::fwrite(text.data(), 1, text.size(), f);
-  std::fclose(f);
-}
-
 TEST_F(CompatibilityTest, RejectsBadPageArguments) {
   CompatibilityQueries queries(*graph_);
   Term model = ModelVersionIri(data_->models[0].id, data_->models[0].version);
