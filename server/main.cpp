@@ -1,0 +1,70 @@
+// tinyforge-server: the SeLoC-ML REST server (`tinyforge serve` execs this). Separate executable
+// because the toolchain must not depend on server/ (docs: ARCHITECTURE.md dependency rules).
+#include <sys/stat.h>
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "server/http/server_app.h"
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+int Usage() {
+  std::cerr << "usage: tinyforge-server --data-dir DIR [--host 127.0.0.1] [--port 8080]\n"
+               "         [--sparql-endpoint URL --sparql-update-endpoint URL --sparql-user U --sparql-password-file F]\n"
+               "Without --sparql-endpoint a private Virtuoso runs in DIR/virtuoso. On first start an admin\n"
+               "token is written to DIR/admin-token (mode 0600).\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using tinyforge::server::http::ServerOptions;
+  ServerOptions options;
+  options.port = 8080;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") return Usage(), 0;
+    if (i + 1 >= argc) return Usage();
+    std::string value = argv[++i];
+    if (flag == "--data-dir") options.data_dir = value;
+    else if (flag == "--host") options.host = value;
+    else if (flag == "--port") options.port = std::atoi(value.c_str());
+    else if (flag == "--sparql-endpoint") options.external_query_url = value;
+    else if (flag == "--sparql-update-endpoint") options.external_update_url = value;
+    else if (flag == "--sparql-user") options.external_user = value;
+    else if (flag == "--sparql-password-file") {
+      std::ifstream in(value);
+      std::getline(in, options.external_password);
+    } else return Usage();
+  }
+  if (options.data_dir.empty() || options.port < 0 || options.port > 65535) return Usage();
+  auto app = tinyforge::server::http::ServerApp::Start(options);
+  if (!app.ok()) {
+    std::cerr << "tinyforge-server: error: " << app.error().message << "\n";
+    return 1;
+  }
+  auto tokens = app.value()->db().TokenCount();
+  if (tokens.ok() && tokens.value() == 0) {
+    auto issued = app.value()->db().IssueToken(tinyforge::server::domain::Role::kAdmin, "bootstrap admin");
+    if (issued.ok()) {
+      auto path = options.data_dir / "admin-token";
+      ::umask(077);
+      std::ofstream(path) << issued->secret << "\n";
+      std::cerr << "tinyforge-server: first start: admin token written to " << path << "\n";
+    }
+  }
+  std::cerr << "tinyforge-server: listening on http://" << options.host << ":" << app.value()->port() << "\n";
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  while (!g_stop) ::pause();
+  app.value()->Stop();
+  return 0;
+}
