@@ -42,6 +42,12 @@ void SgdStep(float* weights, float* bias, float* velocity, const float* x, uint3
 float WelfordUpdate(const float* x, uint32_t features, float count, float max_count, float* mean,
                     float* m2);
 
+// e^x and ln(x) from +, -, *, / only (no libm): the same bits on the host and the Cortex-M4, so
+// a stream replayed on the device trains exactly like on the host. Relative error < 4e-7.
+// ExpF: 0 below -87.3, clamped at x = 88. LogF: x must be a positive normal float (else -88).
+float ExpF(float x);
+float LogF(float x);
+
 // CRC-32 (IEEE 802.3, reflected, as zlib) continued from crc (start with 0).
 uint32_t Crc32(uint32_t crc, const void* data, uint32_t bytes);
 

@@ -1,5 +1,5 @@
 // The float kernels of TinyOL (logits, masked softmax, SGD step, Welford) and its CRC-32.
-#include <math.h>
+#include <string.h>
 
 #include "learn/learn_internal.h"
 
@@ -29,7 +29,7 @@ int32_t MaskedSoftmax(const float* logits, const uint32_t* trained, uint32_t cla
   float sum = 0.0f;
   for (uint32_t k = 0; k < classes; ++k) {
     if (trained[k] == 0) continue;
-    probabilities[k] = expf(logits[k] - maximum);
+    probabilities[k] = ExpF(logits[k] - maximum);
     sum += probabilities[k];
   }
   for (uint32_t k = 0; k < classes; ++k) probabilities[k] /= sum;
@@ -69,6 +69,58 @@ float WelfordUpdate(const float* x, uint32_t features, float count, float max_co
     m2[j] = m2[j] * forget + delta * (x[j] - mean[j]);
   }
   return count;
+}
+
+// exp(x) = 2^n · exp(r), n = round(x / ln 2), r = x − n·ln 2 (ln 2 split in a high part exact in
+// float and a low part, so n·ln2_hi is exact), |r| ≤ ln2/2; exp(r) by its Taylor series to r^7.
+float ExpF(float x) {
+  if (x < -87.3f) return 0.0f;
+  if (x > 88.0f) x = 88.0f;
+  const float scaled = x * 1.44269504f;
+  const int32_t n = static_cast<int32_t>(scaled >= 0.0f ? scaled + 0.5f : scaled - 0.5f);
+  const float r = (x - static_cast<float>(n) * 0.693145752f) - static_cast<float>(n) * 1.42860677e-6f;
+  float p = 1.0f + r * (1.0f / 7.0f);
+  p = 1.0f + r * (1.0f / 6.0f) * p;
+  p = 1.0f + r * (1.0f / 5.0f) * p;
+  p = 1.0f + r * (1.0f / 4.0f) * p;
+  p = 1.0f + r * (1.0f / 3.0f) * p;
+  p = 1.0f + r * (1.0f / 2.0f) * p;
+  p = 1.0f + r * p;
+  // 2^n: n in [-126, 127] here except the clamped ends, which take two steps.
+  const int32_t half = n / 2;
+  const auto power = [](int32_t e) {
+    const uint32_t bits = static_cast<uint32_t>(e + 127) << 23;
+    float f = 0.0f;
+    memcpy(&f, &bits, sizeof(f));
+    return f;
+  };
+  return p * power(half) * power(n - half);
+}
+
+// ln(x) = e·ln 2 + ln(m), m in [√½, √2); ln(m) = 2·atanh(s), s = (m − 1)/(m + 1), |s| < 0.172,
+// by its series to s^11.
+float LogF(float x) {
+  uint32_t bits = 0;
+  memcpy(&bits, &x, sizeof(bits));
+  if (!(x > 0.0f) || (bits & 0x7F800000u) == 0 || (bits & 0x7F800000u) == 0x7F800000u)
+    return -88.0f;
+  int32_t exponent = static_cast<int32_t>((bits >> 23) & 0xFFu) - 127;
+  bits = (bits & 0x007FFFFFu) | 0x3F800000u;  // m in [1, 2)
+  float m = 0.0f;
+  memcpy(&m, &bits, sizeof(m));
+  if (m > 1.41421356f) {
+    m *= 0.5f;
+    ++exponent;
+  }
+  const float s = (m - 1.0f) / (m + 1.0f);
+  const float s2 = s * s;
+  float series = 1.0f / 11.0f;
+  series = 1.0f / 9.0f + s2 * series;
+  series = 1.0f / 7.0f + s2 * series;
+  series = 1.0f / 5.0f + s2 * series;
+  series = 1.0f / 3.0f + s2 * series;
+  series = 1.0f + s2 * series;
+  return static_cast<float>(exponent) * 0.693147181f + 2.0f * s * series;
 }
 
 // Bitwise (no 1 KB table): the state is a few hundred bytes and saved rarely, flash matters more.

@@ -370,7 +370,7 @@ LearnStatus Learner::Resolve(uint32_t slot, int32_t label, float target) {
     (void)internal::MaskedSoftmax(logits, Uwords(layout_.class_trained), class_count_,
                                   probabilities);
     const float p = probabilities[label];
-    loss = p > 0.0f ? -logf(p) : kMaxLoss;
+    loss = p > 0.0f ? -internal::LogF(p) : kMaxLoss;
     if (loss > kMaxLoss) loss = kMaxLoss;
   } else if (config_.task == Task::kRegression) {
     const float residual = result.value - target;
