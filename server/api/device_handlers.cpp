@@ -100,6 +100,7 @@ ApiResponse RegisterDevice(ApiContext& context, const ApiRequest& request) noexc
   return Guard(context, [&] {
     json td = ParseJsonBody(request, "Thing Description");
     kg::DeviceDescription device = ValidateDevice(td);
+    RequirePathSafeId(device.id, "id");
     auto store = Store(context);
     kg::RegistryQueries queries(*store->graph);
     kg::Term iri = kg::DeviceIri(device.id);

@@ -66,6 +66,11 @@ inline domain::PageRequest Page(const ApiRequest& request) {
   return *page;
 }
 
+// Ids are single URL path segments (/api/v1/devices/{id}); httplib decodes %2F before routing.
+inline void RequirePathSafeId(const std::string& id, const char* field) {
+  if (id.find('/') != std::string::npos) Fail(400, "invalid_argument", std::string(field) + ": must not contain '/'");
+}
+
 inline std::string ModelKey(const std::string& id, const std::string& version) { return id + "\n" + version; }
 
 }  // namespace tinyforge::server::api::detail

@@ -92,6 +92,8 @@ ApiResponse RegisterModel(ApiContext& context, const ApiRequest& request) noexce
       card = NormalizeCard(ParseJsonBody(request, "model card"));
     }
     kg::ModelCard parsed = Check(kg::ParseModelCard(card));
+    RequirePathSafeId(parsed.id, "id");
+    RequirePathSafeId(parsed.version, "version");
     auto store = Store(context);
     kg::RegistryQueries queries(*store->graph);
     kg::Term iri = kg::ModelVersionIri(parsed.id, parsed.version);

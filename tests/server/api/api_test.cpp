@@ -1,0 +1,361 @@
+// The REST server end to end: a real private Virtuoso and the real HTTP server on a free port,
+// exercised with httplib requests; what is stored is checked by SPARQL counts, not by trusting
+// the write responses.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "server/http/server_app.h"
+
+namespace tinyforge::server::http {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+fs::path DataDir() { return fs::path(TINYFORGE_BINARY_DIR) / "api-test-data" / std::to_string(::getpid()); }
+
+std::unique_ptr<ServerApp> g_app;
+std::string g_admin, g_engineer, g_viewer;
+
+ServerOptions Options() {
+  ServerOptions options;
+  options.data_dir = DataDir();
+  options.max_body_bytes = 256 * 1024;
+  options.store_probe_interval_ms = 200;
+  return options;
+}
+
+class ServerEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    fs::remove_all(DataDir());
+    auto app = ServerApp::Start(Options());
+    ASSERT_TRUE(app.ok()) << app.error().message;
+    g_app = std::move(app.value());
+    g_admin = g_app->db().IssueToken(domain::Role::kAdmin, "admin")->secret;
+    g_engineer = g_app->db().IssueToken(domain::Role::kEngineer, "engineer")->secret;
+    g_viewer = g_app->db().IssueToken(domain::Role::kViewer, "viewer")->secret;
+  }
+  void TearDown() override {
+    g_app.reset();
+    std::error_code ignored;
+    fs::remove_all(DataDir(), ignored);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kEnvironment =
+    ::testing::AddGlobalTestEnvironment(new ServerEnvironment);
+
+httplib::Client Client() {
+  httplib::Client client("127.0.0.1", g_app->port());
+  client.set_read_timeout(60, 0);
+  return client;
+}
+httplib::Headers Auth(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+
+httplib::Result Post(const std::string& path, const std::string& body, const std::string& token = g_engineer,
+                     const char* type = "application/json") {
+  return Client().Post(path.c_str(), Auth(token), body, type);
+}
+httplib::Result Get(const std::string& path, const std::string& token = g_viewer) {
+  return Client().Get(path.c_str(), Auth(token));
+}
+std::string EncodeAll(const std::string& text) {
+  std::string out;
+  const char* hex = "0123456789ABCDEF";
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_') out += static_cast<char>(c);
+    else out += std::string("%") + hex[c >> 4] + hex[c & 15];
+  }
+  return out;
+}
+
+// Independent check of what the store holds: a SPARQL count through the server's /sparql.
+int64_t CountInStore(const std::string& klass) {
+  std::string query = "SELECT (COUNT(DISTINCT ?s) AS ?count) FROM <https://w3id.org/tinyforge/graph/registry> "
+                      "WHERE { ?s a <https://w3id.org/tinyforge/ontology#" + klass + "> }";
+  auto response = Client().Post("/sparql", Auth(g_viewer), httplib::Params{{"query", query}});
+  EXPECT_TRUE(response && response->status == 200);
+  if (!response || response->status != 200) return -1;
+  json body = json::parse(response->body);
+  return std::stoll(body["results"]["bindings"][0]["count"]["value"].get<std::string>());
+}
+
+json Card(const std::string& id, const std::string& version, int64_t arena, int64_t flash,
+          std::vector<std::string> ops = {"CONV_2D", "SOFTMAX"}) {
+  return {{"@context", "https://w3id.org/tinyforge/context/model-card.jsonld"},
+          {"id", id}, {"version", version}, {"name", "Model " + id},
+          {"ops", ops},
+          {"inputs", json::array({{{"name", "in"}, {"dtype", "int8"}, {"shape", {1, 49, 10, 1}}}})},
+          {"outputs", json::array({{{"name", "out"}, {"dtype", "int8"}, {"shape", {1, 4}}}})},
+          {"arena_bytes", arena}, {"flash_bytes", flash}, {"runtime_version", "0.3.0"},
+          {"required_sensors", json::array({{{"type", "Microphone"}, {"min_sampling_rate_hz", 16000}}})},
+          {"dataset_hash", "sha256:" + std::string(64, 'a')}};
+}
+
+json Thing(const std::string& id, int64_t ram, int64_t flash, double microphone_hz = 16000) {
+  return {{"@context", json::array({"https://www.w3.org/2022/wot/td/v1.1"})},
+          {"id", id}, {"title", "Thing " + id},
+          {"securityDefinitions", {{"nosec_sc", {{"scheme", "nosec"}}}}}, {"security", "nosec_sc"},
+          {"properties", {{"level", {{"type", "number"}, {"forms", json::array({{{"href", "coap://dev/level"}}})}}}}},
+          {"capabilities", {{"mcu", {{"core", "cortex-m4"}, {"clock_hz", 64000000}, {"fpu", true}, {"dsp", true}}},
+                            {"ram_bytes", ram}, {"flash_bytes", flash},
+                            {"sensors", json::array({{{"type", "Microphone"}, {"sampling_rate_hz", microphone_hz}}})},
+                            {"firmware", {{"id", "fw"}, {"version", "1.0.0"}}}, {"runtime_version", "0.3.0"}}}};
+}
+
+void EnsureRuntime() {
+  json runtime = {{"version", "0.3.0"}, {"ops", {"CONV_2D", "SOFTMAX", "FULLY_CONNECTED"}}};
+  auto response = Post("/api/v1/runtimes", runtime.dump());
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 201) << response->body;
+}
+
+TEST(ServerApiTest, HealthIsTheOnlyOpenRoute) {
+  auto health = Client().Get("/api/v1/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  for (const char* path : {"/api/v1/models", "/api/v1/devices", "/things", "/api/v1/graph", "/sparql?query=ASK%7B%7D",
+                           "/api/v1/tokens"}) {
+    auto missing = Client().Get(path);
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->status, 401) << path;
+    auto wrong = Client().Get(path, Auth("tf_" + std::string(64, '0')));
+    ASSERT_TRUE(wrong);
+    EXPECT_EQ(wrong->status, 401) << path;
+  }
+}
+
+TEST(ServerApiTest, RolesLimitWhatATokenMayDo) {
+  int64_t before = CountInStore("ModelVersion");
+  auto viewer_write = Post("/api/v1/models", Card("role-test", "1.0.0", 1000, 1000).dump(), g_viewer);
+  ASSERT_TRUE(viewer_write);
+  EXPECT_EQ(viewer_write->status, 403);
+  EXPECT_EQ(CountInStore("ModelVersion"), before);
+  auto engineer_tokens = Post("/api/v1/tokens", R"({"role":"viewer"})", g_engineer);
+  ASSERT_TRUE(engineer_tokens);
+  EXPECT_EQ(engineer_tokens->status, 403);
+  auto viewer_update = Client().Post("/sparql", Auth(g_viewer),
+                                     httplib::Params{{"update", "INSERT DATA { GRAPH <urn:x> { <urn:a> <urn:b> <urn:c> } }"}});
+  ASSERT_TRUE(viewer_update);
+  EXPECT_EQ(viewer_update->status, 403);
+  // An admin-issued token works, and stops working once revoked.
+  auto issued = Post("/api/v1/tokens", R"({"role":"viewer","name":"temp"})", g_admin);
+  ASSERT_TRUE(issued);
+  ASSERT_EQ(issued->status, 201);
+  json token = json::parse(issued->body);
+  EXPECT_EQ(Get("/api/v1/models", token["token"])->status, 200);
+  auto revoked = Client().Delete(("/api/v1/tokens/" + std::to_string(token["id"].get<int64_t>())).c_str(), Auth(g_admin));
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->status, 204);
+  EXPECT_EQ(Get("/api/v1/models", token["token"])->status, 401);
+}
+
+TEST(ServerApiTest, CompatibilityBothDirectionsWithExactShortfalls) {
+  EnsureRuntime();
+  const int64_t arena = 40000, flash = 90000;
+  ASSERT_EQ(Post("/api/v1/models", Card("compat-model", "1.0.0", arena, flash).dump())->status, 201);
+  ASSERT_EQ(Post("/api/v1/devices", Thing("compat-big", 65536, 1 << 20).dump())->status, 201);
+  const int64_t small_ram = 32768, small_flash = 65536;
+  ASSERT_EQ(Post("/api/v1/devices", Thing("compat-small", small_ram, small_flash, 8000).dump())->status, 201);
+
+  auto compatible = json::parse(Get("/api/v1/models/compat-model/compatible-devices?limit=1000")->body);
+  std::set<std::string> ids;
+  for (const auto& item : compatible["items"]) ids.insert(item["id"]);
+  EXPECT_TRUE(ids.count("compat-big"));
+  EXPECT_FALSE(ids.count("compat-small"));
+  EXPECT_EQ(compatible["total"].get<int64_t>(), static_cast<int64_t>(compatible["items"].size()));
+
+  auto all = json::parse(Get("/api/v1/models/compat-model/compatible-devices?include=all&limit=1000")->body);
+  bool seen = false;
+  for (const auto& item : all["items"]) {
+    if (item["id"] != "compat-small") continue;
+    seen = true;
+    std::map<std::string, json> reasons;
+    for (const auto& reason : item["reasons"]) reasons[reason["kind"]] = reason;
+    ASSERT_TRUE(reasons.count("ram_short")) << item.dump();
+    EXPECT_EQ(reasons["ram_short"]["bytes_short"].get<int64_t>(), arena - small_ram);
+    ASSERT_TRUE(reasons.count("flash_short")) << item.dump();
+    EXPECT_EQ(reasons["flash_short"]["bytes_short"].get<int64_t>(), flash - small_flash);
+    EXPECT_TRUE(reasons.count("sampling_rate_too_low")) << item.dump();
+  }
+  EXPECT_TRUE(seen);
+
+  auto models = json::parse(Get("/api/v1/devices/compat-big/compatible-models?limit=1000")->body);
+  bool found = false;
+  for (const auto& item : models["items"]) found = found || (item["id"] == "compat-model" && item["version"] == "1.0.0");
+  EXPECT_TRUE(found) << models.dump();
+  auto paged = json::parse(Get("/api/v1/devices/compat-big/compatible-models?limit=1&offset=0")->body);
+  EXPECT_EQ(paged["total"], models["total"]);
+  EXPECT_LE(paged["items"].size(), 1u);
+}
+
+TEST(ServerApiTest, HostileStringsRoundTripAndNeverBreakQueries) {
+  const std::vector<std::string> hostile = {"q\"uote", "brace}x", "tri\"\"\"ple", "sp ace",
+                                            "x\" } ; DROP ALL ; #", "<http:evil> a", "back\\slash"};
+  int64_t before = CountInStore("ModelVersion");
+  for (const std::string& id : hostile) {
+    json card = Card(id, "1.0.0", 1000, 1000);
+    card["name"] = id + " \"\"\" } INSERT DATA { <urn:a> <urn:b> <urn:c> }";
+    auto response = Post("/api/v1/models", card.dump());
+    ASSERT_TRUE(response);
+    ASSERT_EQ(response->status, 201) << id << ": " << response->body;
+    auto fetched = Get("/api/v1/models/" + EncodeAll(id) + "/versions/1.0.0");
+    ASSERT_TRUE(fetched);
+    ASSERT_EQ(fetched->status, 200) << id << ": " << fetched->body;
+    EXPECT_EQ(json::parse(fetched->body)["card"]["name"], card["name"]);
+    auto searched = json::parse(Get("/api/v1/models?q=" + EncodeAll(id))->body);
+    bool listed = false;
+    for (const auto& item : searched["items"]) listed = listed || item["id"] == id;
+    EXPECT_TRUE(listed) << id;
+  }
+  EXPECT_EQ(CountInStore("ModelVersion"), before + static_cast<int64_t>(hostile.size()));
+  // Nothing outside the registry graph was written by the "injection" attempts.
+  auto ask = Client().Post("/sparql", Auth(g_viewer), httplib::Params{{"query", "ASK { <urn:a> <urn:b> <urn:c> }"}});
+  ASSERT_TRUE(ask);
+  EXPECT_NE(ask->body.find("false"), std::string::npos) << ask->body;
+}
+
+TEST(ServerApiTest, BadInputIsRefusedAndNothingIsStored) {
+  int64_t models = CountInStore("ModelVersion"), devices = CountInStore("Device");
+  auto expect = [](const httplib::Result& response, int status, const char* what) {
+    ASSERT_TRUE(response) << what;
+    EXPECT_EQ(response->status, status) << what << ": " << response->body;
+    EXPECT_TRUE(json::parse(response->body, nullptr, false).contains("error")) << what;
+  };
+  expect(Post("/api/v1/models", "{\"id\": \"broken\", "), 400, "malformed JSON");
+  expect(Post("/api/v1/devices", "[1,2"), 400, "malformed JSON-LD TD");
+  json card = Card("bad-card", "1.0", -5, 1000);  // version and arena violate the shapes
+  expect(Post("/api/v1/models", card.dump()), 400, "card violating the shapes");
+  for (const char* field : {"@context", "title", "security", "securityDefinitions"}) {
+    json td = Thing("bad-td", 65536, 65536);
+    td.erase(field);
+    expect(Post("/api/v1/devices", td.dump()), 400, field);
+  }
+  json no_href = Thing("bad-td", 65536, 65536);
+  no_href["properties"]["level"]["forms"][0].erase("href");
+  expect(Post("/api/v1/devices", no_href.dump()), 400, "form without href");
+  json big = Card("big-card", "1.0.0", 1, 1);
+  big["description"] = std::string(300 * 1024, 'x');
+  auto oversized = Post("/api/v1/models", big.dump());
+  ASSERT_TRUE(oversized);
+  EXPECT_EQ(oversized->status, 413);
+  expect(Post("/api/v1/models", "not a blob", g_engineer, "application/octet-stream"), 400, "bad .tfm");
+  expect(Get("/api/v1/models?limit=0"), 400, "bad page");
+  expect(Post("/api/v1/models", Card("a/b", "1.0.0", 1, 1).dump()), 400, "id with a slash");
+  EXPECT_EQ(CountInStore("ModelVersion"), models);
+  EXPECT_EQ(CountInStore("Device"), devices);
+  EXPECT_EQ(Get("/things/bad-td")->status, 404);
+}
+
+TEST(ServerApiTest, DeleteIsRefusedWhileDeployedAndVersionsKeepLineage) {
+  ASSERT_EQ(Post("/api/v1/models", Card("lineage", "1.0.0", 1000, 1000).dump())->status, 201);
+  json child = Card("lineage", "1.1.0", 1000, 1000);
+  child["derived_from"] = {{"id", "lineage"}, {"version", "1.0.0"}};
+  ASSERT_EQ(Post("/api/v1/models", child.dump())->status, 201);
+  EXPECT_EQ(Post("/api/v1/models", child.dump())->status, 409);
+  auto model = json::parse(Get("/api/v1/models/lineage")->body);
+  EXPECT_EQ(model["latest"], "1.1.0");
+  EXPECT_EQ(model["versions"].size(), 2u);
+  auto version = json::parse(Get("/api/v1/models/lineage/versions/1.1.0")->body);
+  ASSERT_EQ(version["lineage"]["ancestors"].size(), 1u);
+  EXPECT_EQ(version["lineage"]["ancestors"][0]["version"], "1.0.0");
+
+  ASSERT_EQ(Post("/api/v1/devices", Thing("deploy-target", 65536, 1 << 20).dump())->status, 201);
+  auto deployed = Client().Put("/api/v1/devices/deploy-target/deployment", Auth(g_engineer),
+                               R"({"model_id":"lineage","version":"1.1.0"})", "application/json");
+  ASSERT_TRUE(deployed);
+  ASSERT_EQ(deployed->status, 200) << deployed->body;
+  int64_t before = CountInStore("ModelVersion");
+  auto refused = Client().Delete("/api/v1/models/lineage/versions/1.1.0", Auth(g_engineer));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 409);
+  EXPECT_EQ(CountInStore("ModelVersion"), before);
+  ASSERT_EQ(Client().Delete("/api/v1/devices/deploy-target/deployment", Auth(g_engineer))->status, 204);
+  ASSERT_EQ(Client().Delete("/api/v1/models/lineage/versions/1.1.0", Auth(g_engineer))->status, 204);
+  EXPECT_EQ(CountInStore("ModelVersion"), before - 1);
+  EXPECT_EQ(Get("/api/v1/models/lineage/versions/1.1.0")->status, 404);
+  // The sub-nodes (tensor specs, requirements) went with it.
+  auto leftovers = Client().Post("/sparql", Auth(g_viewer), httplib::Params{{"query",
+      "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), \"https://w3id.org/tinyforge/id/model/lineage/1.1.0\")) }"}});
+  EXPECT_NE(leftovers->body.find("\"value\": \"0\""), std::string::npos) << leftovers->body;
+}
+
+TEST(ServerApiTest, DirectoryListsThingDescriptions) {
+  ASSERT_EQ(Post("/api/v1/devices", Thing("directory-dev", 65536, 1 << 20).dump())->status, 201);
+  auto thing = Get("/things/directory-dev");
+  ASSERT_TRUE(thing);
+  ASSERT_EQ(thing->status, 200);
+  EXPECT_EQ(json::parse(thing->body), Thing("directory-dev", 65536, 1 << 20));
+  auto things = json::parse(Get("/things?limit=1000")->body);
+  bool listed = false;
+  for (const auto& td : things) listed = listed || td["id"] == "directory-dev";
+  EXPECT_TRUE(listed);
+}
+
+TEST(ServerApiTest, ExportAndImportTheWholeGraph) {
+  ASSERT_EQ(Post("/api/v1/models", Card("export-model", "1.0.0", 1000, 1000).dump())->status, 201);
+  auto all = Client().Post("/sparql", Auth(g_viewer), httplib::Params{{"query",
+      "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/tinyforge/graph/registry> WHERE { ?s ?p ?o }"}});
+  int64_t triples = std::stoll(json::parse(all->body)["results"]["bindings"][0]["n"]["value"].get<std::string>());
+  auto turtle = Get("/api/v1/graph?format=turtle");
+  ASSERT_EQ(turtle->status, 200);
+  EXPECT_EQ(std::count(turtle->body.begin(), turtle->body.end(), '\n'), triples);
+  auto jsonld = json::parse(Get("/api/v1/graph?format=jsonld")->body);
+  ASSERT_TRUE(jsonld.is_array());
+  // Re-importing the export changes nothing (RDF set semantics), through both formats.
+  EXPECT_EQ(Post("/api/v1/graph", turtle->body, g_admin, "text/turtle")->status, 200);
+  EXPECT_EQ(Post("/api/v1/graph", jsonld.dump(), g_admin, "application/ld+json")->status, 200);
+  auto again = Client().Post("/sparql", Auth(g_viewer), httplib::Params{{"query",
+      "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/tinyforge/graph/registry> WHERE { ?s ?p ?o }"}});
+  EXPECT_EQ(std::stoll(json::parse(again->body)["results"]["bindings"][0]["n"]["value"].get<std::string>()), triples);
+  EXPECT_EQ(Post("/api/v1/graph", turtle->body, g_engineer, "text/turtle")->status, 403);
+  EXPECT_EQ(Post("/api/v1/graph", "[{\"@id\": \"not an iri\"}]", g_admin, "application/ld+json")->status, 400);
+}
+
+// Last two: they restart the store and the server.
+TEST(ServerApiTest, ZStoreKilledAnswers503ThenRecovers) {
+  ASSERT_EQ(Post("/api/v1/models", Card("before-kill", "1.0.0", 1000, 1000).dump())->status, 201);
+  pid_t pid = g_app->store().pid();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto down = Post("/api/v1/models", Card("during-kill", "1.0.0", 1000, 1000).dump());
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503) << down->body;
+  EXPECT_NE(down->body.find("unavailable"), std::string::npos);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    status = Client().Get("/api/v1/health")->status;
+    if (status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(Get("/api/v1/models/before-kill/versions/1.0.0")->status, 200);
+  EXPECT_EQ(Get("/api/v1/models/during-kill/versions/1.0.0")->status, 404);
+  EXPECT_EQ(Post("/api/v1/models", Card("after-kill", "1.0.0", 1000, 1000).dump())->status, 201);
+}
+
+TEST(ServerApiTest, ZZServerRestartKeepsAllData) {
+  int64_t models = CountInStore("ModelVersion"), devices = CountInStore("Device");
+  ASSERT_GT(models, 0);
+  g_app.reset();
+  auto app = ServerApp::Start(Options());
+  ASSERT_TRUE(app.ok()) << app.error().message;
+  g_app = std::move(app.value());
+  EXPECT_EQ(CountInStore("ModelVersion"), models);  // same tokens still valid, too
+  EXPECT_EQ(CountInStore("Device"), devices);
+  EXPECT_EQ(Get("/api/v1/models/after-kill/versions/1.0.0")->status, 200);
+  EXPECT_EQ(Get("/things/directory-dev")->status, 200);
+}
+
+}  // namespace
+}  // namespace tinyforge::server::http
