@@ -134,7 +134,8 @@ Result<Graph> ReadTfmGraph(std::span<const uint8_t> blob, const std::string& sou
   for (uint32_t t = 0; t < model.tensor_count(); ++t) {
     const format::TensorRecord& record = model.tensor(t);
     IrTensor tensor;
-    tensor.name = "t" + std::to_string(t);
+    tensor.name = std::to_string(t);  // built in two steps: GCC 12 -O3 warns on "t" + string
+    tensor.name.insert(tensor.name.begin(), 't');
     tensor.dtype = static_cast<DType>(record.dtype);
     tensor.shape.assign(record.dims, record.dims + record.rank);
     tensor.is_constant = record.kind == static_cast<uint8_t>(format::TensorKind::kConstant);
