@@ -13,6 +13,10 @@ void AddModelCommands(CLI::App& app, int* exit_code);     // inspect, package
 void AddPipelineCommands(CLI::App& app, int* exit_code);  // pipeline run, demo
 void AddDataCommands(CLI::App& app, int* exit_code);      // data inspect, data clean
 void AddImportCommands(CLI::App& app, int* exit_code);    // import (ONNX)
+void AddTrainCommand(CLI::App& app, int* exit_code);      // train
+void AddQuantizeCommand(CLI::App& app, int* exit_code);   // quantize
+void AddPruneCommand(CLI::App& app, int* exit_code);      // prune
+void AddEvalCommand(CLI::App& app, int* exit_code);       // eval
 
 // Prints "tinyforge: error: <message>" to stderr and returns 1.
 int Fail(const std::string& message);

@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
   tinyforge::cli::AddPipelineCommands(app, &exit_code);
   tinyforge::cli::AddDataCommands(app, &exit_code);
   tinyforge::cli::AddImportCommands(app, &exit_code);
+  tinyforge::cli::AddTrainCommand(app, &exit_code);
+  tinyforge::cli::AddQuantizeCommand(app, &exit_code);
+  tinyforge::cli::AddPruneCommand(app, &exit_code);
+  tinyforge::cli::AddEvalCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
