@@ -51,6 +51,7 @@ demo: deps
 
 bench: deps-bench build-host-release
 	scripts/run-bench.sh
+	scripts/run-pipeline-bench.sh $(HOST_TOOLS)
 
 clean:
 	rm -rf build
