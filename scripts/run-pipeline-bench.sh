@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Pipeline benchmark → bench/results/pipeline.json: time per stage of the CWRU demo pipeline
+# (`tinyforge pipeline run --json`, report.stages) and training throughput of our MLP vs PyTorch
+# CPU on the same standardized feature matrix (bench/pipeline/pipeline_bench + torch_mlp.py).
+# Usage: scripts/run-pipeline-bench.sh [BUILD_DIR]   (default build/host-release; Release build)
+# Environment: TINYFORGE_SHARED_DIR (default ../shared), BENCH_THREADS (1), BENCH_EPOCHS (80),
+# BENCH_REPEATS (3).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$root/build/host-release}"
+shared="${TINYFORGE_SHARED_DIR:-$root/../shared}"
+threads="${BENCH_THREADS:-1}"
+work="$build/pipeline-bench"
+cd "$root"
+
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build "$build" --target tinyforge pipeline_bench -j "${BENCH_JOBS:-2}"
+/usr/bin/python3 -c "import torch" 2>/dev/null || {
+  echo "run-pipeline-bench: PyTorch is missing (apt-get install python3-torch)" >&2; exit 1; }
+
+mkdir -p "$work"
+echo "== tinyforge pipeline run (CWRU demo) =="
+OMP_NUM_THREADS="$threads" "$build/toolchain/tinyforge" pipeline run \
+  examples/predictive_maintenance/cwru_pipeline.toml --shared-dir "$shared" \
+  --output "$work/demo" --json > "$work/pipeline-report.json"
+
+echo "== MLP training throughput: TinyForge vs PyTorch CPU ($threads thread(s)) =="
+OMP_NUM_THREADS="$threads" "$build/bench/pipeline/pipeline_bench" \
+  --spec examples/predictive_maintenance/cwru_pipeline.toml --shared-dir "$shared" \
+  --pipeline-report "$work/pipeline-report.json" --work-dir "$work" \
+  --threads "$threads" --epochs "${BENCH_EPOCHS:-80}" --repeats "${BENCH_REPEATS:-3}" \
+  --out bench/results/pipeline.json
