@@ -186,7 +186,8 @@ Status Model::LoadGraphIo() {
   const uint32_t outputs = ReadU32(section.data, 4);
   uint32_t total = 0;
   uint32_t bytes = 0;
-  if (inputs == 0 || outputs == 0 || !CheckedAdd(inputs, outputs, &total) ||
+  if (inputs == 0 || outputs == 0 || inputs > format::kMaxGraphIo ||
+      outputs > format::kMaxGraphIo || !CheckedAdd(inputs, outputs, &total) ||
       !CheckedMul(total, 4u, &bytes) || !CheckedAdd(bytes, 8u, &bytes) || bytes != section.bytes) {
     return Status::kGraphIoMalformed;
   }
@@ -254,7 +255,15 @@ Status Model::LoadPlan() {
   return Status::kOk;
 }
 
+// Upper bound on the work of CheckPlanLifetimes, in op-list scans (each ~op_count steps). Without
+// a heap the checks rescan the op list, which a hostile blob could make quadratic or worse; past
+// this budget the blob is refused (kPlanTooComplex) instead of keeping a device busy for minutes.
+// The MLPerf Tiny models need well under 1% of it.
+constexpr uint64_t kPlanCheckBudget = uint64_t{1} << 24;
+
 Status Model::CheckPlanLifetimes() const {
+  uint64_t steps = 0;
+  const auto over_budget = [&steps]() { return steps > kPlanCheckBudget; };
   const auto is_activation = [this](uint32_t t) {
     return tensors_[t].kind == static_cast<uint8_t>(format::TensorKind::kActivation);
   };
@@ -274,6 +283,7 @@ Status Model::CheckPlanLifetimes() const {
     return static_cast<uint32_t>(op_tensor_list(op)[ops_[op].input_count]);
   };
   const auto producer = [&](uint32_t t) {
+    steps += op_count_;
     for (uint32_t i = 0; i < op_count_; ++i) {
       if (output_of(i) == t) return i;
     }
@@ -289,6 +299,7 @@ Status Model::CheckPlanLifetimes() const {
 
   // Dataflow: each activation written once, never a graph input, and read only after its write.
   for (uint32_t i = 0; i < op_count_; ++i) {
+    if (over_budget()) return Status::kPlanTooComplex;
     const uint32_t output = output_of(i);
     if (is_graph_input(output) || producer(output) != i) return Status::kTensorWrittenTwice;
     const uint16_t* list = op_tensor_list(i);
@@ -309,6 +320,7 @@ Status Model::CheckPlanLifetimes() const {
     uint32_t first = is_graph_input(t) ? 0 : producer(t);
     if (first == kNoOp) return false;
     uint32_t last = first;
+    steps += op_count_ - first;
     for (uint32_t i = first; i < op_count_; ++i) {
       if (reads(i, t)) last = i;
     }
@@ -319,7 +331,7 @@ Status Model::CheckPlanLifetimes() const {
   };
   // Follows Reshape ops that alias exactly back to the tensor that owns the bytes.
   const auto alias_root = [&](uint32_t t) {
-    for (uint32_t hops = 0; hops < op_count_; ++hops) {
+    for (uint32_t hops = 0; hops < op_count_ && !over_budget(); ++hops) {
       const uint32_t writer = producer(t);
       if (writer == kNoOp ||
           ops_[writer].opcode != static_cast<uint16_t>(format::OpCode::kReshape)) {
@@ -338,6 +350,8 @@ Status Model::CheckPlanLifetimes() const {
   for (uint32_t a = 0; a < tensor_count_; ++a) {
     if (!is_activation(a)) continue;
     for (uint32_t b = a + 1; b < tensor_count_; ++b) {
+      ++steps;
+      if (over_budget()) return Status::kPlanTooComplex;
       if (!is_activation(b)) continue;
       if (!RangesOverlap(plan_offsets_[a], tensors_[a].data_bytes, plan_offsets_[b],
                          tensors_[b].data_bytes)) {
@@ -346,7 +360,10 @@ Status Model::CheckPlanLifetimes() const {
       uint32_t a_start = 0, a_end = 0, b_start = 0, b_end = 0;
       if (!lifetime(a, &a_start, &a_end) || !lifetime(b, &b_start, &b_end)) continue;
       if (a_end < b_start || b_end < a_start) continue;
-      if (alias_root(a) == alias_root(b)) continue;
+      const uint32_t root_a = alias_root(a);
+      const uint32_t root_b = alias_root(b);
+      if (over_budget()) return Status::kPlanTooComplex;  // a cut-short alias walk proves nothing
+      if (root_a == root_b) continue;
       return Status::kPlanOverlap;
     }
   }
@@ -355,6 +372,8 @@ Status Model::CheckPlanLifetimes() const {
     const format::OpScratch& scratch = plan_scratch_[i];
     if (scratch.bytes == 0) continue;
     for (uint32_t t = 0; t < tensor_count_; ++t) {
+      ++steps;
+      if (over_budget()) return Status::kPlanTooComplex;
       if (!is_activation(t) || !RangesOverlap(scratch.offset, scratch.bytes, plan_offsets_[t],
                                               tensors_[t].data_bytes)) {
         continue;

@@ -42,6 +42,7 @@ namespace tinyforge {
   X(PlanMalformed)                                                               \
   X(PlanOutOfArena)                                                              \
   X(PlanOverlap)                                                                 \
+  X(PlanTooComplex)                                                              \
   X(WriteToConstant)                                                             \
   X(TensorUsedBeforeWritten)                                                     \
   X(TensorWrittenTwice)                                                          \

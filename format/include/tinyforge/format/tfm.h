@@ -30,6 +30,7 @@ inline constexpr uint32_t kMaxRank = 4;
 inline constexpr uint32_t kMaxOpInputs = 8;
 inline constexpr uint32_t kMaxOpOutputs = 1;
 inline constexpr uint32_t kMaxSections = 16;
+inline constexpr uint32_t kMaxGraphIo = 64;  // graph inputs, and graph outputs, each at most
 inline constexpr uint32_t kNone32 = 0xFFFFFFFFu;  // "no index" / "no offset"
 inline constexpr uint16_t kNoTensor = 0xFFFFu;    // an absent optional op input
 
