@@ -66,8 +66,15 @@ std::shared_ptr<const StoreHandle> StoreSupervisor::Current() const {
 
 void StoreSupervisor::ReportFailure() {
   {
+    // Down at once for every request (and /health) until a probe says otherwise: a request that
+    // could not reach the store is better evidence than the last periodic probe.
     std::lock_guard lock(mutex_);
     failure_reported_ = true;
+    if (current_) {
+      suspect_ = current_;
+      current_.reset();
+      status_ = "down: a request could not reach the knowledge graph store; checking";
+    }
   }
   wake_.notify_all();
 }
@@ -100,14 +107,15 @@ void StoreSupervisor::Monitor() {
                      [this] { return stopping_ || failure_reported_; });
       if (stopping_) return;
       failure_reported_ = false;
-      handle = current_ ? current_ : last_good;
+      handle = current_ ? current_ : last_good ? last_good : suspect_;
     }
     if (!handle) continue;
     if (Probe(handle)) {
       consecutive_failures = 0;
       std::lock_guard lock(mutex_);
       if (!current_) {
-        current_ = handle;  // an external store came back
+        current_ = handle;  // the store answers again (external, or a false alarm)
+        suspect_.reset();
         status_ = "up";
       }
       continue;
@@ -145,6 +153,10 @@ void StoreSupervisor::Monitor() {
     }
     Publish(process_->endpoints());
     last_good.reset();
+    {
+      std::lock_guard lock(mutex_);
+      suspect_.reset();
+    }
     consecutive_failures = 0;
   }
 }

@@ -54,6 +54,7 @@ class StoreSupervisor {
   int probe_interval_ms_ = 300;
   std::unique_ptr<VirtuosoProcess> process_;  // guarded by mutex_
   std::shared_ptr<const StoreHandle> current_;
+  std::shared_ptr<const StoreHandle> suspect_;  // withdrawn by ReportFailure, not yet re-probed
   std::string status_ = "starting";
   mutable std::mutex mutex_;
   std::condition_variable wake_;
