@@ -1,0 +1,57 @@
+// `tinyforge serve`: runs the REST server. The toolchain must not link server/ (dependency rule
+// toolchain -> server forbidden), so this execs the separate `tinyforge-server` executable, found
+// next to this binary, in the build tree's server/ folder, or on PATH.
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "toolchain/cli/commands.h"
+
+namespace tinyforge::cli {
+
+void AddServeCommand(CLI::App& app, int* exit_code);
+
+namespace {
+
+std::string FindServerBinary() {
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    for (const auto& candidate : {self.parent_path() / "tinyforge-server",
+                                  self.parent_path().parent_path() / "server" / "tinyforge-server"}) {
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    }
+  }
+  return "tinyforge-server";  // execvp searches PATH
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int* exit_code) {
+  auto* command = app.add_subcommand("serve", "Run the SeLoC-ML REST server (execs tinyforge-server)");
+  static std::string data_dir, host = "127.0.0.1", sparql_endpoint;
+  static int port = 8080;
+  command->add_option("--data-dir", data_dir, "Folder for server.db and the private Virtuoso")->required();
+  command->add_option("--host", host, "Address to listen on");
+  command->add_option("--port", port, "TCP port");
+  command->add_option("--sparql-endpoint", sparql_endpoint, "Use this SPARQL 1.1 endpoint instead of a private Virtuoso");
+  command->callback([exit_code] {
+    std::string binary = FindServerBinary();
+    std::vector<std::string> args = {binary, "--data-dir", data_dir, "--host", host, "--port", std::to_string(port)};
+    if (!sparql_endpoint.empty()) {
+      args.push_back("--sparql-endpoint");
+      args.push_back(sparql_endpoint);
+    }
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execvp(binary.c_str(), argv.data());
+    *exit_code = Fail("cannot run " + binary + " (build the tinyforge-server target or put it on PATH)");
+  });
+}
+
+}  // namespace tinyforge::cli
