@@ -21,8 +21,10 @@ Result<std::vector<float>> ReadCalibrationCsv(const std::string& path, const Onn
   size_t sample = 1;
   for (size_t d = 1; d < layout.onnx_shape.size(); ++d) sample *= layout.onnx_shape[d];
   if (table->channels.size() != sample)
-    return MakeError(path + ": " + std::to_string(table->channels.size()) + " columns, the model "
-                     "input '" + layout.name + "' " + ShapeString(layout.onnx_shape) + " needs " +
+    return MakeError(path + ": " + std::to_string(table->channels.size()) +
+                     " columns, the model "
+                     "input '" +
+                     layout.name + "' " + ShapeString(layout.onnx_shape) + " needs " +
                      std::to_string(sample) + " (one sample per row, ONNX layout, row-major)");
   *rows = table->sample_count();
   std::vector<float> data;
@@ -48,7 +50,8 @@ Result<OnnxConvertReport> ConvertOnnxToTfm(const OnnxConvertOptions& options) {
     emitted = float_graph;
   } else {
     if (report.import.inputs.size() != 1)
-      return MakeError(options.input_path + ": int8 quantization needs a single-input model "
+      return MakeError(options.input_path +
+                       ": int8 quantization needs a single-input model "
                        "(use --float)");
     const OnnxIoLayout& input = report.import.inputs[0];
     std::vector<float> calibration;
@@ -67,7 +70,8 @@ Result<OnnxConvertReport> ConvertOnnxToTfm(const OnnxConvertOptions& options) {
       report.calibration_rows = options.calibration_random;
       report.calibration_source = "random:" + std::to_string(options.calibration_random);
     } else {
-      return MakeError(options.input_path + ": int8 needs calibration data: --calibration "
+      return MakeError(options.input_path +
+                       ": int8 needs calibration data: --calibration "
                        "data.csv or --calibration-random N (or --float)");
     }
     if (report.calibration_rows == 0) return MakeError("calibration data has no rows");

@@ -16,9 +16,9 @@ namespace tinyforge::toolchain {
 struct OnnxConvertOptions {
   std::string input_path;
   std::string output_path;
-  bool float_model = false;         // true: emit the float graph, no quantization
-  std::string calibration_csv;      // header row, one sample per row, ONNX layout, row-major
-  size_t calibration_random = 0;    // else: this many N(0, 1) samples (used when no CSV)
+  bool float_model = false;       // true: emit the float graph, no quantization
+  std::string calibration_csv;    // header row, one sample per row, ONNX layout, row-major
+  size_t calibration_random = 0;  // else: this many N(0, 1) samples (used when no CSV)
   uint64_t seed = 1;
 };
 

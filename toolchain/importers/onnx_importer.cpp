@@ -81,30 +81,33 @@ Result<ConstantValue> ReadTensor(const onnx::TensorProto& tensor, const std::str
     value.shape.push_back(dim);
   }
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
-    return MakeError(where + ": external tensor data is not supported (save the model with "
-                             "save_as_external_data=False)");
+    return MakeError(where +
+                     ": external tensor data is not supported (save the model with "
+                     "save_as_external_data=False)");
   const bool raw = tensor.has_raw_data();
   switch (tensor.data_type()) {
     case onnx::TensorProto::FLOAT:
-      value.floats = raw ? RawValues<float>(tensor.raw_data())
-                         : std::vector<float>(tensor.float_data().begin(), tensor.float_data().end());
+      value.floats =
+          raw ? RawValues<float>(tensor.raw_data())
+              : std::vector<float>(tensor.float_data().begin(), tensor.float_data().end());
       break;
     case onnx::TensorProto::DOUBLE: {
-      const auto doubles = raw ? RawValues<double>(tensor.raw_data())
-                               : std::vector<double>(tensor.double_data().begin(),
-                                                     tensor.double_data().end());
+      const auto doubles =
+          raw ? RawValues<double>(tensor.raw_data())
+              : std::vector<double>(tensor.double_data().begin(), tensor.double_data().end());
       for (double v : doubles) value.floats.push_back(static_cast<float>(v));
       break;
     }
     case onnx::TensorProto::INT64:
-      value.ints = raw ? RawValues<int64_t>(tensor.raw_data())
-                       : std::vector<int64_t>(tensor.int64_data().begin(), tensor.int64_data().end());
+      value.ints =
+          raw ? RawValues<int64_t>(tensor.raw_data())
+              : std::vector<int64_t>(tensor.int64_data().begin(), tensor.int64_data().end());
       value.is_integer = true;
       break;
     case onnx::TensorProto::INT32: {
-      const auto ints = raw ? RawValues<int32_t>(tensor.raw_data())
-                            : std::vector<int32_t>(tensor.int32_data().begin(),
-                                                   tensor.int32_data().end());
+      const auto ints =
+          raw ? RawValues<int32_t>(tensor.raw_data())
+              : std::vector<int32_t>(tensor.int32_data().begin(), tensor.int32_data().end());
       value.ints.assign(ints.begin(), ints.end());
       value.is_integer = true;
       break;
@@ -125,10 +128,28 @@ Result<ConstantValue> ReadTensor(const onnx::TensorProto& tensor, const std::str
 namespace {
 
 const std::set<std::string>& SupportedOps() {
-  static const std::set<std::string> ops = {
-      "Gemm", "MatMul", "Conv", "Relu", "Clip", "Sigmoid", "Tanh", "Softmax", "MaxPool",
-      "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Add", "Mul", "Concat",
-      "BatchNormalization", "Transpose", "Pad", "Identity", "Dropout", "Constant"};
+  static const std::set<std::string> ops = {"Gemm",
+                                            "MatMul",
+                                            "Conv",
+                                            "Relu",
+                                            "Clip",
+                                            "Sigmoid",
+                                            "Tanh",
+                                            "Softmax",
+                                            "MaxPool",
+                                            "AveragePool",
+                                            "GlobalAveragePool",
+                                            "Flatten",
+                                            "Reshape",
+                                            "Add",
+                                            "Mul",
+                                            "Concat",
+                                            "BatchNormalization",
+                                            "Transpose",
+                                            "Pad",
+                                            "Identity",
+                                            "Dropout",
+                                            "Constant"};
   return ops;
 }
 
@@ -165,7 +186,8 @@ Result<std::vector<uint32_t>> InputShape(const onnx::ValueInfoProto& info,
   if (shape.empty() || shape.size() > format::kMaxRank)
     return MakeError(where + ": rank " + std::to_string(shape.size()) + " (1..4 supported)");
   if (shape[0] != 1)
-    return MakeError(where + ": batch " + std::to_string(shape[0]) + " (export with batch 1 or "
+    return MakeError(where + ": batch " + std::to_string(shape[0]) +
+                     " (export with batch 1 or "
                      "a dynamic batch)");
   return shape;
 }
@@ -180,9 +202,8 @@ std::vector<uint32_t> InputPerm(const onnx::GraphProto& graph, const std::string
   std::vector<int64_t> transpose;
   for (const auto& node : graph.node()) {
     if (std::find(node.input().begin(), node.input().end(), name) == node.input().end()) continue;
-    const std::vector<int64_t> perm = node.op_type() == "Transpose"
-                                          ? IntsAttribute(node, "perm")
-                                          : std::vector<int64_t>{};
+    const std::vector<int64_t> perm =
+        node.op_type() == "Transpose" ? IntsAttribute(node, "perm") : std::vector<int64_t>{};
     if (perm.size() != rank || perm[0] != 0 || (!transpose.empty() && perm != transpose))
       return channels_last;
     transpose = perm;
@@ -281,12 +302,12 @@ Result<OnnxImport> ImportOnnxBytes(const std::string& bytes, const std::string& 
     value.perm = InputPerm(graph, input.name(), shape->size());
     value.tensor = ir.AddActivation(input.name(), PermuteShape(*shape, value.perm));
     ir.inputs.push_back(value.tensor);
-    result.inputs.push_back({input.name(), *shape, ir.tensors[size_t(value.tensor)].shape,
-                             value.perm});
+    result.inputs.push_back(
+        {input.name(), *shape, ir.tensors[size_t(value.tensor)].shape, value.perm});
     if (shape->size() >= 3 && !IsIdentity(value.perm))
-      result.notes.push_back("input '" + input.name() + "' " + ShapeString(*shape) +
-                             " is channels-last in the model: " +
-                             ShapeString(ir.tensors[size_t(value.tensor)].shape));
+      result.notes.push_back(
+          "input '" + input.name() + "' " + ShapeString(*shape) +
+          " is channels-last in the model: " + ShapeString(ir.tensors[size_t(value.tensor)].shape));
     lowering.Bind(input.name(), std::move(value));
   }
   if (ir.inputs.empty()) return MakeError(source + ": the graph has no (non-constant) input");
@@ -298,25 +319,30 @@ Result<OnnxImport> ImportOnnxBytes(const std::string& bytes, const std::string& 
   for (const auto& output : graph.output()) {
     const ActivationValue* value = lowering.FindActivation(output.name());
     if (value == nullptr)
-      return MakeError(source + ": graph output '" + output.name() + "' is not computed from "
+      return MakeError(source + ": graph output '" + output.name() +
+                       "' is not computed from "
                        "the input (constant outputs are not supported)");
     if (!value->pending_pads.empty() || !value->column_map.empty())
-      return MakeError(source + ": graph output '" + output.name() + "' ends in a Pad or a "
+      return MakeError(source + ": graph output '" + output.name() +
+                       "' ends in a Pad or a "
                        "permuted Flatten that cannot be folded into a consumer");
     if (ir.IsGraphOutput(value->tensor) ||
         std::find(ir.inputs.begin(), ir.inputs.end(), value->tensor) != ir.inputs.end())
-      return MakeError(source + ": graph output '" + output.name() + "' aliases another graph "
+      return MakeError(source + ": graph output '" + output.name() +
+                       "' aliases another graph "
                        "input/output (Identity at the edge)");
     ir.outputs.push_back(value->tensor);
-    result.outputs.push_back({output.name(), value->shape, ir.tensors[size_t(value->tensor)].shape,
-                              value->perm});
+    ir.tensors[size_t(value->tensor)].name = output.name();  // the interface keeps ONNX names
+    result.outputs.push_back(
+        {output.name(), value->shape, ir.tensors[size_t(value->tensor)].shape, value->perm});
     if (value->shape.size() >= 3 && value->perm != IdentityPerm(value->shape.size()))
       result.notes.push_back("output '" + output.name() + "' " + ShapeString(value->shape) +
                              " is channels-last in the model: " +
                              ShapeString(ir.tensors[size_t(value->tensor)].shape));
   }
   auto valid = ir.Validate();
-  if (!valid.ok()) return MakeError(source + ": imported graph is invalid: " + valid.error().message);
+  if (!valid.ok())
+    return MakeError(source + ": imported graph is invalid: " + valid.error().message);
   for (auto& note : lowering.notes()) result.notes.push_back(std::move(note));
   result.graph = std::move(ir);
   return result;

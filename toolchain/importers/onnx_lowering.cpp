@@ -1,11 +1,11 @@
 // Per-op lowering of ONNX nodes into the IR: layout bookkeeping (NCHW → NHWC via perms), explicit
 // padding, weight re-layout, and folding of BatchNormalization / constant Add / Mul / Transpose /
 // Pad into their neighbours.
+#include "toolchain/importers/onnx_lowering.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include "toolchain/importers/onnx_lowering.h"
 
 namespace tinyforge::toolchain::onnx_import {
 
@@ -73,11 +73,13 @@ Result<void> ResolveWindow(AxisWindow& w, const std::string& auto_pad) {
 
 }  // namespace
 
-std::string Lowering::Label(const Node& node) const {
-  const std::string name = node.name().empty() && node.output_size() > 0 ? node.output(0)
-                                                                          : node.name();
-  return source_ + ": node '" + name + "' (" + node.op_type() + ")";
+std::string Lowering::NodeText(const Node& node) const {
+  const std::string name =
+      node.name().empty() && node.output_size() > 0 ? node.output(0) : node.name();
+  return "node '" + name + "' (" + node.op_type() + ")";
 }
+
+std::string Lowering::Label(const Node& node) const { return source_ + ": " + NodeText(node); }
 
 Error Lowering::Fail(const Node& node, const std::string& why) const {
   return MakeError(Label(node) + ": " + why);
@@ -135,8 +137,7 @@ void Lowering::Alias(const Node& node, const ActivationValue& value) {
   Bind(node.output(0), value);
 }
 
-Result<ActivationValue> Lowering::Reshape(const ActivationValue& in,
-                                          std::vector<uint32_t> ir_shape,
+Result<ActivationValue> Lowering::Reshape(const ActivationValue& in, std::vector<uint32_t> ir_shape,
                                           const std::string& name) {
   auto out = AddReshape(graph_, in.tensor, std::move(ir_shape), name);
   if (!out.ok()) return out.error();
@@ -175,8 +176,8 @@ Result<void> Lowering::LowerNode(const Node& node) {
 }
 
 Result<void> Lowering::LowerConstant(const Node& node) {
-  TINYFORGE_TRY(CheckAttributes(node, {"value", "value_float", "value_floats", "value_int",
-                                       "value_ints"}));
+  TINYFORGE_TRY(
+      CheckAttributes(node, {"value", "value_float", "value_floats", "value_int", "value_ints"}));
   ConstantValue value;
   if (const auto* tensor = FindAttribute(node, "value")) {
     auto read = ReadTensor(tensor->t(), Label(node));
@@ -226,28 +227,28 @@ Result<void> Lowering::LowerGemm(const Node& node, bool is_matmul) {
   const auto in = static_cast<uint32_t>(trans_b ? b->shape[1] : b->shape[0]);
   const auto out = static_cast<uint32_t>(trans_b ? b->shape[0] : b->shape[1]);
   if (in != a->shape[1])
-    return Fail(node, "weights " + std::to_string(b->shape[0]) + "x" +
-                          std::to_string(b->shape[1]) + " do not match " +
-                          std::to_string(a->shape[1]) + " input features");
+    return Fail(node, "weights " + std::to_string(b->shape[0]) + "x" + std::to_string(b->shape[1]) +
+                          " do not match " + std::to_string(a->shape[1]) + " input features");
   // IR weights [out, in]; IR input column k holds ONNX column column_map[k].
   std::vector<float> weights(size_t{out} * in);
   for (uint32_t o = 0; o < out; ++o) {
     for (uint32_t k = 0; k < in; ++k) {
       const uint32_t source = a->column_map.empty() ? k : a->column_map[k];
-      const float w = trans_b ? b->floats[size_t{o} * in + source]
-                              : b->floats[size_t{source} * out + o];
+      const float w =
+          trans_b ? b->floats[size_t{o} * in + source] : b->floats[size_t{source} * out + o];
       weights[size_t{o} * in + k] = alpha * w;
     }
   }
   if (!a->column_map.empty())
-    notes_.push_back(Label(node) + ": weight columns permuted to read the channels-last flatten");
+    notes_.push_back(NodeText(node) +
+                     ": weight columns permuted to read the channels-last flatten");
   std::vector<float> bias(out, 0.0f);
   if (!is_matmul && HasInput(node, 2)) {
     auto c = Constant(node, 2);
     if (!c.ok()) return c.error();
     const size_t count = c->ElementCount();
-    const bool per_output = count == out && (c->shape.size() == 1 ||
-                                             (c->shape.size() == 2 && c->shape[0] == 1));
+    const bool per_output =
+        count == out && (c->shape.size() == 1 || (c->shape.size() == 2 && c->shape[0] == 1));
     if (count != 1 && !per_output)
       return Fail(node, "bias C must be a scalar or [" + std::to_string(out) + "]");
     for (uint32_t o = 0; o < out; ++o) bias[o] = beta * c->floats[count == 1 ? 0 : o];
@@ -255,8 +256,8 @@ Result<void> Lowering::LowerGemm(const Node& node, bool is_matmul) {
   const std::string name = node.name().empty() ? node.output(0) : node.name();
   const int w = graph_.AddConstant(name + ":weights", {out, in}, std::move(weights));
   const int bias_tensor = graph_.AddConstant(name + ":bias", {out}, std::move(bias));
-  auto result = AddInferredNode(graph_, OpCode::kFullyConnected, {a->tensor, w, bias_tensor}, {},
-                                name);
+  auto result =
+      AddInferredNode(graph_, OpCode::kFullyConnected, {a->tensor, w, bias_tensor}, {}, name);
   if (!result.ok()) return Fail(node, result.error().message);
   ActivationValue value;
   value.tensor = *result;
@@ -267,15 +268,16 @@ Result<void> Lowering::LowerGemm(const Node& node, bool is_matmul) {
 }
 
 Result<void> Lowering::LowerConv(const Node& node) {
-  TINYFORGE_TRY(CheckAttributes(node, {"auto_pad", "dilations", "group", "kernel_shape", "pads",
-                                       "strides"}));
+  TINYFORGE_TRY(
+      CheckAttributes(node, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}));
   auto x = Activation(node, 0, true);
   if (!x.ok()) return x.error();
   const size_t rank = x->shape.size();
   if (rank != 3 && rank != 4) return Fail(node, "only 1-D and 2-D convolutions are supported");
   if (x->perm != ChannelsLastPerm(rank))
-    return Fail(node, "input layout cannot be folded to channels-last (a Transpose moved the "
-                      "channel axis)");
+    return Fail(node,
+                "input layout cannot be folded to channels-last (a Transpose moved the "
+                "channel axis)");
   auto w = Constant(node, 1);
   if (!w.ok()) return w.error();
   const size_t spatial = rank - 2;
@@ -285,8 +287,9 @@ Result<void> Lowering::LowerConv(const Node& node) {
   const int64_t group = IntAttribute(node, "group", 1);
   const bool depthwise = group > 1 && group == cin && cout % cin == 0 && w->shape[1] == 1;
   if (group != 1 && !depthwise)
-    return Fail(node, "group=" + std::to_string(group) + " is unsupported (only 1 or depthwise, "
-                      "group == input channels)");
+    return Fail(node, "group=" + std::to_string(group) +
+                          " is unsupported (only 1 or depthwise, "
+                          "group == input channels)");
   if (group == 1 && w->shape[1] != cin)
     return Fail(node, "weights expect " + std::to_string(w->shape[1]) + " input channels, got " +
                           std::to_string(cin));
@@ -355,7 +358,8 @@ Result<void> Lowering::LowerConv(const Node& node) {
     weight_shape = {1, kh, kw, cout};
     for (uint32_t i = 0; i < kh; ++i)
       for (uint32_t j = 0; j < kw; ++j)
-        for (uint32_t o = 0; o < cout; ++o) weights[(size_t{i} * kw + j) * cout + o] = onnx_w(o, 0, i, j);
+        for (uint32_t o = 0; o < cout; ++o)
+          weights[(size_t{i} * kw + j) * cout + o] = onnx_w(o, 0, i, j);
     if (spatial == 1) {  // no 1-D depthwise op: run it as a 1-row image
       auto image = Reshape(in, {1, 1, x->shape[2], cin}, name + ":to_image");
       if (!image.ok()) return Fail(node, image.error().message);
@@ -387,7 +391,8 @@ Result<void> Lowering::LowerConv(const Node& node) {
     if (!back.ok()) return Fail(node, back.error().message);
     value.tensor = back->tensor;
   }
-  if (x->pending_pads.size() > 0) notes_.push_back(Label(node) + ": preceding Pad folded into pads");
+  if (x->pending_pads.size() > 0)
+    notes_.push_back(NodeText(node) + ": preceding Pad folded into pads");
   Bind(node.output(0), std::move(value));
   return {};
 }
@@ -399,7 +404,8 @@ Result<void> Lowering::LowerPool(const Node& node) {
   if (node.output_size() > 1 && !node.output(1).empty())
     return Fail(node, "the Indices output is not supported");
   if (IntAttribute(node, "ceil_mode", 0) != 0) return Fail(node, "ceil_mode=1 is not supported");
-  if (IntAttribute(node, "storage_order", 0) != 0) return Fail(node, "storage_order=1 is not supported");
+  if (IntAttribute(node, "storage_order", 0) != 0)
+    return Fail(node, "storage_order=1 is not supported");
   for (int64_t d : IntsAttribute(node, "dilations")) {
     if (d != 1) return Fail(node, "dilations on pools are not supported");
   }
@@ -420,15 +426,21 @@ Result<void> Lowering::LowerPool(const Node& node) {
   bool padded = false;
   for (size_t s = 0; s < spatial; ++s) {
     if (kernel[s] < 1 || strides[s] < 1) return Fail(node, "kernel and strides must be >= 1");
-    windows[s] = {x->shape[2 + s], static_cast<uint32_t>(kernel[s]),
-                  static_cast<uint32_t>(strides[s]), 1, pads[s], pads[spatial + s], 0};
+    windows[s] = {x->shape[2 + s],
+                  static_cast<uint32_t>(kernel[s]),
+                  static_cast<uint32_t>(strides[s]),
+                  1,
+                  pads[s],
+                  pads[spatial + s],
+                  0};
     auto resolved = ResolveWindow(windows[s], StringAttribute(node, "auto_pad", "NOTSET"));
     if (!resolved.ok()) return Fail(node, resolved.error().message);
     padded = padded || windows[s].pad_begin != 0 || windows[s].pad_end != 0;
   }
   if (!is_max && padded && IntAttribute(node, "count_include_pad", 0) != 0)
-    return Fail(node, "count_include_pad=1 with padding is not supported (the runtime averages "
-                      "over the valid window only)");
+    return Fail(node,
+                "count_include_pad=1 with padding is not supported (the runtime averages "
+                "over the valid window only)");
   const std::string name = node.name().empty() ? node.output(0) : node.name();
   const uint32_t channels = x->shape[1];
   ActivationValue in = *x;
@@ -446,7 +458,8 @@ Result<void> Lowering::LowerPool(const Node& node) {
   params.stride_width = width.stride;
   params.pad_top = static_cast<uint32_t>(height.pad_begin);
   params.pad_left = static_cast<uint32_t>(width.pad_begin);
-  const int output = graph_.AddActivation(name + ":out", {1, height.output, width.output, channels});
+  const int output =
+      graph_.AddActivation(name + ":out", {1, height.output, width.output, channels});
   graph_.AddNode(is_max ? OpCode::kMaxPool2D : OpCode::kAveragePool2D, {in.tensor}, output, params,
                  name);
   ActivationValue value;
@@ -482,8 +495,8 @@ Result<void> Lowering::LowerGlobalAveragePool(const Node& node) {
   if (!pooled.ok()) return Fail(node, pooled.error().message);
   ActivationValue value;
   value.tensor = *pooled;
-  value.shape = rank == 3 ? std::vector<uint32_t>{1, channels, 1}
-                          : std::vector<uint32_t>{1, channels, 1, 1};
+  value.shape =
+      rank == 3 ? std::vector<uint32_t>{1, channels, 1} : std::vector<uint32_t>{1, channels, 1, 1};
   value.perm = ChannelsLastPerm(rank);
   if (rank == 3) {
     auto back = Reshape(value, {1, 1, channels}, name + ":to_sequence");

@@ -3,12 +3,12 @@
 #ifndef TINYFORGE_TOOLCHAIN_IMPORTERS_ONNX_LOWERING_H_
 #define TINYFORGE_TOOLCHAIN_IMPORTERS_ONNX_LOWERING_H_
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "toolchain/ir/graph.h"
 #include "toolchain/ir/result.h"
@@ -53,7 +53,8 @@ class Lowering {
 
  private:
   using Node = onnx::NodeProto;
-  std::string Label(const Node& node) const;
+  std::string NodeText(const Node& node) const;  // node 'name' (OpType)
+  std::string Label(const Node& node) const;     // source: node 'name' (OpType)
   Error Fail(const Node& node, const std::string& why) const;
   Result<void> CheckAttributes(const Node& node, const std::vector<std::string>& allowed) const;
   Result<ActivationValue> Activation(const Node& node, size_t slot, bool allow_pads = false) const;

@@ -43,24 +43,26 @@ Result<void> Lowering::FoldScaleShift(const Node& node, const ActivationValue& v
   IrTensor& bias = graph_.tensors[size_t(target.inputs[2])];
   const size_t channels = bias.float_data.size();
   auto at = [](const std::vector<float>& v, size_t c) { return v.size() == 1 ? v[0] : v[c]; };
-  if ((scale.size() != 1 && scale.size() != channels) || (shift.size() != 1 && shift.size() != channels))
-    return Fail(node, "per-channel constant does not match " + std::to_string(channels) +
-                          " channels");
+  if ((scale.size() != 1 && scale.size() != channels) ||
+      (shift.size() != 1 && shift.size() != channels))
+    return Fail(node,
+                "per-channel constant does not match " + std::to_string(channels) + " channels");
   const bool channels_last = target.op == OpCode::kDepthwiseConv2D;  // weights [1, kh, kw, cout]
   const size_t per_channel = weights.float_data.size() / channels;
   for (size_t i = 0; i < weights.float_data.size(); ++i) {
     const size_t c = channels_last ? i % channels : i / per_channel;
     weights.float_data[i] *= at(scale, c);
   }
-  for (size_t c = 0; c < channels; ++c) bias.float_data[c] = bias.float_data[c] * at(scale, c) + at(shift, c);
-  notes_.push_back(Label(node) + ": folded into '" + target.name + "'");
+  for (size_t c = 0; c < channels; ++c)
+    bias.float_data[c] = bias.float_data[c] * at(scale, c) + at(shift, c);
+  notes_.push_back(NodeText(node) + ": folded into '" + target.name + "'");
   Alias(node, value);
   return {};
 }
 
 Result<void> Lowering::LowerBatchNorm(const Node& node) {
-  TINYFORGE_TRY(CheckAttributes(node, {"epsilon", "momentum", "training_mode", "spatial",
-                                       "is_test"}));
+  TINYFORGE_TRY(
+      CheckAttributes(node, {"epsilon", "momentum", "training_mode", "spatial", "is_test"}));
   if (IntAttribute(node, "training_mode", 0) != 0) return Fail(node, "training_mode=1");
   if (IntAttribute(node, "spatial", 1) != 1) return Fail(node, "spatial=0 is not supported");
   for (int i = 1; i < node.output_size(); ++i) {
@@ -76,8 +78,8 @@ Result<void> Lowering::LowerBatchNorm(const Node& node) {
     auto constant = Constant(node, slot);
     if (!constant.ok()) return constant.error();
     if (constant->ElementCount() != channels)
-      return Fail(node, "input " + std::to_string(slot) + " must have " +
-                            std::to_string(channels) + " values");
+      return Fail(node, "input " + std::to_string(slot) + " must have " + std::to_string(channels) +
+                            " values");
     params.push_back(std::move(*constant));
   }
   const float epsilon = FloatAttribute(node, "epsilon", 1e-5f);
@@ -165,7 +167,8 @@ Result<void> Lowering::LowerClip(const Node& node) {
     (slot == 1 ? low : high) = bound->floats[0];
   }
   if (low == 0.0f && high == 6.0f) return LowerUnary(node, OpCode::kRelu6);
-  if (low == 0.0f && high >= std::numeric_limits<float>::max()) return LowerUnary(node, OpCode::kRelu);
+  if (low == 0.0f && high >= std::numeric_limits<float>::max())
+    return LowerUnary(node, OpCode::kRelu);
   return Fail(node, "Clip(" + std::to_string(low) + ", " + std::to_string(high) +
                         ") is unsupported: only Clip(0, 6) → Relu6 and Clip(0, inf) → Relu");
 }
@@ -191,8 +194,8 @@ Result<void> Lowering::LowerSoftmax(const Node& node) {
 
 Result<void> Lowering::LowerFlattenOrReshape(const Node& node) {
   const bool is_flatten = node.op_type() == "Flatten";
-  TINYFORGE_TRY(CheckAttributes(node, is_flatten ? std::vector<std::string>{"axis"}
-                                                 : std::vector<std::string>{"allowzero"}));
+  TINYFORGE_TRY(CheckAttributes(
+      node, is_flatten ? std::vector<std::string>{"axis"} : std::vector<std::string>{"allowzero"}));
   auto x = Activation(node, 0);
   if (!x.ok()) return x.error();
   const size_t rank = x->shape.size();
@@ -323,7 +326,7 @@ Result<void> Lowering::LowerTranspose(const Node& node) {
   ActivationValue value = *x;
   for (size_t j = 0; j < rank; ++j) value.shape[j] = x->shape[size_t(perm[j])];
   for (size_t i = 0; i < rank; ++i) value.perm[i] = inverse[x->perm[i]];
-  notes_.push_back(Label(node) + ": folded into the layout (no data movement)");
+  notes_.push_back(NodeText(node) + ": folded into the layout (no data movement)");
   Alias(node, value);
   return {};
 }
@@ -359,7 +362,8 @@ Result<void> Lowering::LowerPad(const Node& node) {
   ActivationValue value = *x;
   if (any) {
     if (fill != 0.0f) return Fail(node, "only zero padding folds into a Conv");
-    if (rank < 3 || x->perm != ChannelsLastPerm(rank)) return Fail(node, "input is not a feature map");
+    if (rank < 3 || x->perm != ChannelsLastPerm(rank))
+      return Fail(node, "input is not a feature map");
     if (value.pending_pads.empty()) value.pending_pads.assign(2 * rank, 0);
     for (size_t d = 0; d < 2 * rank; ++d) value.pending_pads[d] += pads[d];
   }

@@ -37,8 +37,10 @@ Reference LoadReference(const std::string& model) {
   std::ifstream file(Fixture(model + ".expected.json"));
   const auto json = nlohmann::json::parse(file);
   Reference reference;
-  for (const auto& row : json.at("inputs")) reference.inputs.push_back(row.get<std::vector<float>>());
-  for (const auto& row : json.at("outputs")) reference.outputs.push_back(row.get<std::vector<float>>());
+  for (const auto& row : json.at("inputs"))
+    reference.inputs.push_back(row.get<std::vector<float>>());
+  for (const auto& row : json.at("outputs"))
+    reference.outputs.push_back(row.get<std::vector<float>>());
   return reference;
 }
 
@@ -92,7 +94,8 @@ TEST_P(OnnxFixtureTest, FloatGraphMatchesPyTorch) {
     const auto output = IrToOnnxLayout(imported->outputs[0], ir_output);
     ASSERT_EQ(output.size(), reference.outputs[s].size());
     for (size_t i = 0; i < output.size(); ++i)
-      EXPECT_NEAR(output[i], reference.outputs[s][i], 1e-4f) << name << " sample " << s << " #" << i;
+      EXPECT_NEAR(output[i], reference.outputs[s][i], 1e-4f)
+          << name << " sample " << s << " #" << i;
   }
 }
 
@@ -128,9 +131,11 @@ TEST_P(OnnxFixtureTest, Int8BlobThroughRuntimeMatchesPyTorchWithinQuantizationEr
   }
   // int8 activations carry ~1/255 of their range per layer; a few layers compound it.
   EXPECT_LE(worst, 0.05f * range) << name << ": output range " << range;
-  std::printf("[ metric ] %s: int8 runtime max |err| vs PyTorch %.5f (output range %.4f, %.2f%%), "
-              "blob %zu B\n", name.c_str(), static_cast<double>(worst), static_cast<double>(range),
-              100.0 * static_cast<double>(worst / range), blob->size());
+  std::printf(
+      "[ metric ] %s: int8 runtime max |err| vs PyTorch %.5f (output range %.4f, %.2f%%), "
+      "blob %zu B\n",
+      name.c_str(), static_cast<double>(worst), static_cast<double>(range),
+      100.0 * static_cast<double>(worst / range), blob->size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, OnnxFixtureTest,
@@ -148,7 +153,8 @@ TEST(OnnxImporterTest, ConvertsNchwInputToChannelsLastAndFoldsBatchNorm) {
   }
   EXPECT_TRUE(has_depthwise);
   size_t folded = 0;
-  for (const auto& note : imported->notes) folded += note.find("BatchNormalization") != std::string::npos;
+  for (const auto& note : imported->notes)
+    folded += note.find("BatchNormalization") != std::string::npos;
   EXPECT_EQ(folded, 2u);
 }
 
@@ -159,7 +165,8 @@ TEST(OnnxImporterTest, KeepsNhwcInputAsFedWhenItsOnlyReaderIsATranspose) {
   EXPECT_EQ(imported->inputs[0].ir_shape, (std::vector<uint32_t>{1, 8, 8, 2}));
   // The second Transpose restores NHWC, which is the IR order already: Flatten needs no
   // column permutation in the Gemm.
-  for (const auto& note : imported->notes) EXPECT_EQ(note.find("permuted"), std::string::npos) << note;
+  for (const auto& note : imported->notes)
+    EXPECT_EQ(note.find("permuted"), std::string::npos) << note;
 }
 
 TEST(OnnxImporterTest, AcceptsSymbolicBatchDimension) {
