@@ -177,8 +177,8 @@ int RunPrune(const PruneOptions& o) {
     if (!tuned.ok()) return Fail(tuned.error().message);
     report["fine_tune"] = *tuned;
   } else {
-    std::fprintf(progress, "[prune] %s was not made by `tinyforge train` as an MLP/autoencoder: pruning "
-                           "without fine-tuning\n", o.model_path.c_str());
+    std::fprintf(progress, "[prune] %s is not an MLP/autoencoder from `tinyforge train` (fine-tuning covers "
+                           "dense models only): pruning without fine-tuning\n", o.model_path.c_str());
     auto pruned = toolchain::PruneGraph(inner, o.sparsity);
     if (!pruned.ok()) return Fail(o.model_path + ": " + pruned.error().message);
     report["fine_tune"] = {{"fine_tuned", false}};
