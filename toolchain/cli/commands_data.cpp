@@ -1,5 +1,7 @@
 // `tinyforge data inspect|clean`: read CSV, raw float32 (+ JSON sidecar) or WAV and report on it.
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "toolchain/cli/commands.h"
@@ -48,6 +50,40 @@ int RunInspect(const DataOptions& options) {
   return 0;
 }
 
+// Cleaned data as CSV: timestamp (when present), one column per channel, label (when present).
+// Written to a temporary file and renamed, so a failure leaves no partial output.
+Result<void> WriteCleanCsv(const TimeSeries& data, const std::string& path) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    if (!out) return toolchain::MakeError(path + ": cannot write");
+    const bool timestamps = !data.timestamps.empty();
+    const bool labels = !data.labels.empty();
+    std::vector<std::string> header;
+    if (timestamps) header.push_back("timestamp");
+    for (size_t c = 0; c < data.channels.size(); ++c) {
+      header.push_back(c < data.channel_names.size() ? data.channel_names[c] : "ch" + std::to_string(c));
+    }
+    if (labels) header.push_back("label");
+    for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
+    out << "\n";
+    out.precision(9);
+    for (size_t row = 0; row < data.sample_count(); ++row) {
+      bool first = true;
+      auto separator = [&] { if (!first) out << ','; first = false; };
+      if (timestamps) { separator(); out << data.timestamps[row]; }
+      for (const auto& channel : data.channels) { separator(); out << channel[row]; }
+      if (labels) { separator(); out << data.labels[row]; }
+      out << "\n";
+    }
+    if (!out) return toolchain::MakeError(path + ": write failed");
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) return toolchain::MakeError(path + ": " + error.message());
+  return {};
+}
+
 int RunClean(const DataOptions& options, uint32_t max_gap, const std::string& out_path) {
   auto dataset = ReadAny(options);
   if (!dataset.ok()) return Fail(dataset.error().message);
@@ -56,9 +92,12 @@ int RunClean(const DataOptions& options, uint32_t max_gap, const std::string& ou
   auto report = toolchain::Clean(*dataset, clean);
   if (!report.ok()) return Fail(report.error().message);
   std::printf("filled %zu missing samples\n", report->filled_samples);
-  if (!out_path.empty()) {
-    std::printf("(writing cleaned data is not implemented yet; %s not written)\n", out_path.c_str());
+  if (out_path.empty()) return 0;
+  if (auto written = WriteCleanCsv(*dataset, out_path); !written.ok()) {
+    return Fail(written.error().message);
   }
+  std::printf("wrote %s (%zu samples, %zu channels)\n", out_path.c_str(), dataset->sample_count(),
+              dataset->channels.size());
   return 0;
 }
 

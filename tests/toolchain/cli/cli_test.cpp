@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "toolchain/verify/firmware_runner.h"
 
@@ -73,6 +74,22 @@ TEST(CliTest, DataInspectReportsACsv) {
             0)
       << output;
   EXPECT_NE(output.find("missing"), std::string::npos) << output;
+}
+
+TEST(CliTest, DataCleanFillsGapsAndWritesTheCleanedCsv) {
+  const fs::path csv = WriteFile("gappy.csv", "t,x\n0,1.0\n1,\n2,3.0\n");
+  const fs::path out = fs::path(TINYFORGE_BINARY_DIR) / "test-cli" / "clean.csv";
+  fs::remove(out);
+  std::string output;
+  EXPECT_EQ(RunTool("data clean " + ShellQuote(csv.string()) + " --timestamp-column t --max-gap 2 --out " +
+                        ShellQuote(out.string()),
+                    &output),
+            0)
+      << output;
+  std::ifstream stream(out);
+  std::stringstream text;
+  text << stream.rdbuf();
+  EXPECT_EQ(text.str(), "timestamp,x\n0,1\n1,2\n2,3\n");  // the gap is the mean of its neighbours
 }
 
 TEST(CliTest, DataInspectRejectsARaggedCsvNamingTheLine) {
