@@ -33,8 +33,14 @@ std::vector<uint8_t> ReluChain(uint32_t length) {
   return blob.ok() ? *blob : std::vector<uint8_t>{};
 }
 
+// Over-aligned storage must be freed with the matching aligned delete.
+struct AlignedDelete {
+  void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{16}); }
+};
+
 Status LoadAligned(const std::vector<uint8_t>& blob) {
-  std::unique_ptr<uint8_t[]> storage(new (std::align_val_t{16}) uint8_t[blob.size()]);
+  std::unique_ptr<uint8_t[], AlignedDelete> storage(
+      static_cast<uint8_t*>(::operator new[](blob.size(), std::align_val_t{16})));
   std::memcpy(storage.get(), blob.data(), blob.size());
   Model model;
   return model.Load(storage.get(), blob.size());
