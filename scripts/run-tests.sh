@@ -16,6 +16,17 @@ for preset in host-debug host-asan cortex-m4; do
   passed=$(grep -c '^Test Passed\.' "$log" || true)
   failures=$(grep -c '^Test Failed\.' "$log" || true)
   echo "suite $preset: $passed passed, $failures failed"
+  failed_list="build/$preset/Testing/Temporary/LastTestsFailed.log"
+  if [ "$failures" -ne 0 ] && [ -f "$failed_list" ]; then
+    # Name each failed test and repeat the end of its output here, so the last lines of a CI log
+    # say what broke without scrolling back through thousands of lines.
+    while IFS=: read -r _ name; do
+      echo "  FAILED $preset: $name"
+      awk -v n="$name" '/^[0-9]+\/[0-9]+ Testing: / && substr($0, index($0, "Testing: ") + 9) == n {on=1; buf=""; next}
+                        on && /^Test (Passed|Failed)\./ {on=0; print buf; exit}
+                        on {buf = buf "\n    | " $0}' "$log" | tail -n 25
+    done < "$failed_list"
+  fi
   total_passed=$((total_passed + passed)); total_failed=$((total_failed + failures))
 done
 if [ "${#failed[@]}" -ne 0 ]; then
