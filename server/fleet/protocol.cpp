@@ -156,6 +156,34 @@ Result<StateMessage> DecodeState(const std::vector<uint8_t>& payload) {
   return s;
 }
 
+Result<AlertMessage> DecodeAlert(const std::vector<uint8_t>& payload) {
+  auto message = DecodeTyped(payload, MessageType::kAlert, 16, "alert");
+  if (!message.ok()) return message.error();
+  const uint8_t* p = message->body.data();
+  AlertMessage a;
+  a.id = message->id;
+  a.uptime_ms = Get32(p);
+  a.model_version = Get32(p + 4);
+  a.class_index = Get16(p + 8);
+  const uint32_t bits = Get32(p + 12);
+  std::memcpy(&a.score, &bits, sizeof(a.score));
+  return a;
+}
+
+Result<LearnMessage> DecodeLearn(const std::vector<uint8_t>& payload) {
+  auto message = DecodeTyped(payload, MessageType::kLearn, 16, "learn");
+  if (!message.ok()) return message.error();
+  const uint8_t* p = message->body.data();
+  LearnMessage l;
+  l.id = message->id;
+  l.samples_seen = Get32(p);
+  l.labels_seen = Get32(p + 4);
+  l.accuracy_per10k = Get16(p + 8);
+  l.drift_events = Get16(p + 10);
+  l.class_count = p[12];
+  return l;
+}
+
 bool MessageDeduplicator::First(const std::string& device_id, const MessageId& id) {
   return seen_.emplace(device_id, id.epoch, id.seq).second;
 }

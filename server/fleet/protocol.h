@@ -57,6 +57,20 @@ struct StateMessage {
   std::string device_type;
 };
 
+struct AlertMessage {
+  MessageId id;
+  uint32_t uptime_ms = 0, model_version = 0;
+  uint16_t class_index = 0;
+  float score = 0.0f;
+};
+
+struct LearnMessage {
+  MessageId id;
+  uint32_t samples_seen = 0, labels_seen = 0;
+  uint16_t accuracy_per10k = 0, drift_events = 0;
+  uint8_t class_count = 0;
+};
+
 uint32_t ChunkCount(uint32_t payload_bytes, uint16_t chunk_bytes);
 std::vector<uint8_t> EncodeOffer(const SignedArtifact& artifact, uint32_t offer_id,
                                  uint16_t chunk_bytes);
@@ -69,6 +83,8 @@ Result<DeviceMessage> DecodeDeviceMessage(const std::vector<uint8_t>& payload);
 Result<AckMessage> DecodeAck(const std::vector<uint8_t>& payload);
 Result<TelemetryMessage> DecodeTelemetry(const std::vector<uint8_t>& payload);
 Result<StateMessage> DecodeState(const std::vector<uint8_t>& payload);
+Result<AlertMessage> DecodeAlert(const std::vector<uint8_t>& payload);
+Result<LearnMessage> DecodeLearn(const std::vector<uint8_t>& payload);
 
 // CRC-32 (IEEE, zlib's) of bytes.
 uint32_t Crc32(const uint8_t* data, size_t bytes);
