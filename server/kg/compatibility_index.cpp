@@ -1,0 +1,461 @@
+// The in-store compatibility index (see compatibility_index.h for the design).
+#include "server/kg/compatibility_index.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_set>
+
+#include "server/kg/registry_queries.h"
+#include "server/kg/vocabulary.h"
+
+namespace tinyforge::server::kg {
+namespace {
+
+// Every index writer holds this: a model and a new profile written at the same moment would
+// otherwise each compute its tf:canRun rows without seeing the other.
+std::mutex& WriterMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::string Int(int64_t value) { return Term::Integer(value).ToSparql(); }
+std::string Dbl(double value) { return Term::Double(value).ToSparql(); }
+std::string Str(const RdfValue* value) { return value == nullptr ? "" : value->value; }
+
+Result<Ok> CheckPage(int64_t offset, int64_t limit) {
+  if (offset < 0 || limit <= 0 || limit > CompatibilityQueries::kMaxPageSize) {
+    return MakeError(ErrorKind::kInvalidArgument, "page: offset must be >= 0 and limit in 1.." +
+                                                      std::to_string(CompatibilityQueries::kMaxPageSize));
+  }
+  return Ok{};
+}
+
+int64_t ExpectedPageSize(int64_t total, int64_t offset, int64_t limit) {
+  return std::max<int64_t>(0, std::min(limit, total - offset));
+}
+
+// Updates go in requests of a bounded size (Virtuoso compiles each request as one unit).
+constexpr size_t kOperationsPerUpdate = 40;
+
+Result<Ok> RunUpdates(const SparqlClient& client, const std::vector<std::string>& operations) {
+  for (size_t begin = 0; begin < operations.size(); begin += kOperationsPerUpdate) {
+    std::string update = std::string(vocab::kPrefixes);
+    size_t end = std::min(operations.size(), begin + kOperationsPerUpdate);
+    for (size_t i = begin; i < end; ++i) update += (i == begin ? "" : " ;\n") + operations[i];
+    auto done = client.Update(update);
+    if (!done.ok()) return done.error();
+  }
+  return Ok{};
+}
+
+// One page query: a row for the subject's existence, a row with the COUNT, then the page rows.
+// The outer ORDER BY sorts only those few rows (unbound ?item sorts first).
+std::string PageQuery(const KnowledgeGraph& graph, const std::string& exists, const std::string& join,
+                      const std::string& item_variables, int64_t offset, int64_t limit) {
+  return std::string(vocab::kPrefixes) + "SELECT ?exists ?count " + item_variables + "\n" + graph.FromClause() +
+         "WHERE {\n  { " + exists + " BIND(1 AS ?exists) }\n"
+         "  UNION { SELECT (COUNT(*) AS ?count) WHERE { " + join + " } }\n"
+         "  UNION { SELECT " + item_variables + " WHERE { " + join + " } ORDER BY ?item LIMIT " +
+         std::to_string(limit) + " OFFSET " + std::to_string(offset) + " }\n}\nORDER BY ?item";
+}
+
+struct PageRows {
+  bool exists = false;
+  int64_t total = -1;
+  std::vector<size_t> item_rows;
+};
+
+Result<PageRows> SplitPageRows(const SelectResult& result) {
+  PageRows rows;
+  for (size_t i = 0; i < result.rows.size(); ++i) {
+    if (result.Get(i, "exists") != nullptr) rows.exists = true;
+    if (auto count = IntegerValue(result.Get(i, "count"))) rows.total = *count;
+    if (result.Get(i, "item") != nullptr) rows.item_rows.push_back(i);
+  }
+  if (rows.total < 0) return MakeError(ErrorKind::kStore, "the store's answer has no COUNT row");
+  return rows;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// The model pattern's view of a profile: what CompatibilityQueries::CompatibleModelsPattern needs.
+DeviceCapabilities ProfileCapabilities(const CapabilityProfile& profile, const std::set<std::string>& supported,
+                                       const std::set<std::string>& used_ops) {
+  DeviceCapabilities c;
+  c.ram_bytes = profile.ram_bytes;
+  c.flash_bytes = profile.flash_bytes;
+  c.runtime_version = profile.runtime_version;
+  c.runtime_version_number = VersionNumber(profile.runtime_version).value_or(0);
+  c.supported_op_iris.assign(supported.begin(), supported.end());
+  for (const auto& [type, rate] : profile.best_rate_by_sensor) {
+    c.best_rate_by_sensor_type.emplace_back(SensorTypeIri(type).value(), rate);
+  }
+  for (const std::string& op : used_ops) {
+    if (supported.count(op) == 0) c.unsupported_op_iris.push_back(op);
+  }
+  return c;
+}
+
+}  // namespace
+
+std::string IdFromIri(std::string_view iri) {
+  size_t slash = iri.rfind('/');
+  std::string_view segment = slash == std::string_view::npos ? iri : iri.substr(slash + 1);
+  std::string out;
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] == '%' && i + 2 < segment.size() + 0 && HexValue(segment[i + 1]) >= 0 &&
+        HexValue(segment[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(segment[i + 1]) * 16 + HexValue(segment[i + 2]));
+      i += 2;
+    } else {
+      out += segment[i];
+    }
+  }
+  return out;
+}
+
+std::string CompatibilityIndex::ProfilesForModelPattern(const ModelCard& card) const {
+  std::string pattern =
+      "?profile a tf:CapabilityProfile ; tf:ramBytes ?ram ; tf:flashBytes ?flash ; tf:runtime ?rt .\n"
+      "  FILTER(?ram >= " + Int(card.arena_bytes) + " && ?flash >= " + Int(card.flash_bytes) + ")\n"
+      "  ?rt tf:versionNumber ?rtn . FILTER(?rtn >= " + Int(VersionNumber(card.runtime_version).value_or(0)) + ")\n";
+  std::set<std::string> ops(card.ops.begin(), card.ops.end());
+  for (const std::string& op : ops) pattern += "  ?rt tf:supportsOp " + OperatorIri(op).ToSparql() + " .\n";
+  // A model may name a sensor type twice: the highest rate decides.
+  std::map<std::string, double> sensors;
+  for (const SensorRequirement& sensor : card.required_sensors) {
+    auto [it, inserted] = sensors.emplace(sensor.type, sensor.min_sampling_rate_hz);
+    if (!inserted) it->second = std::max(it->second, sensor.min_sampling_rate_hz);
+  }
+  size_t i = 0;
+  for (const auto& [type, rate] : sensors) {
+    std::string s = "?s" + std::to_string(i), r = "?r" + std::to_string(i);
+    pattern += "  ?profile tf:sensorCapability " + s + " . " + s + " tf:sensorType " + SensorTypeIri(type).ToSparql() +
+               " ; tf:samplingRateHz " + r + " . FILTER(" + r + " >= " + Dbl(rate) + ")\n";
+    ++i;
+  }
+  return pattern;
+}
+
+Result<Ok> CompatibilityIndex::RecomputeProfiles(const std::vector<CapabilityProfile>& profiles) const {
+  if (profiles.empty()) return Ok{};
+  // The runtimes' ops and every op any model uses, read once: the per-profile INSERTs then carry
+  // them as constants (the two-step form; see compatibility.h).
+  std::set<std::string> runtimes;
+  for (const auto& profile : profiles) runtimes.insert(RuntimeIri(profile.runtime_version).ToSparql());
+  std::string values;
+  for (const auto& runtime : runtimes) values += " " + runtime;
+  auto read = graph_.client().Select(
+      std::string(vocab::kPrefixes) + "SELECT ?rt ?op ?anyop\n" + graph_.FromClause() +
+      "WHERE {\n  { VALUES ?rt {" + values + " } ?rt tf:supportsOp ?op }\n"
+      "  UNION { SELECT DISTINCT ?anyop WHERE { ?m tf:usesOp ?anyop } }\n}");
+  if (!read.ok()) return read.error();
+  std::map<std::string, std::set<std::string>> supported;
+  std::set<std::string> used_ops;
+  for (size_t i = 0; i < read->rows.size(); ++i) {
+    if (const RdfValue* op = read->Get(i, "anyop")) used_ops.insert(op->value);
+    if (const RdfValue* op = read->Get(i, "op")) supported[Str(read->Get(i, "rt"))].insert(op->value);
+  }
+  for (const auto& op : used_ops) {
+    if (!IsSafeIri(op)) return MakeError(ErrorKind::kStore, "store returned an IRI that cannot be quoted: " + op);
+  }
+  CompatibilityQueries queries(graph_);
+  const std::string with = "WITH " + graph_.graph().ToSparql() + "\n";
+  std::vector<std::string> operations;
+  for (const auto& profile : profiles) {
+    std::string p = profile.Iri().ToSparql();
+    DeviceCapabilities capabilities =
+        ProfileCapabilities(profile, supported[RuntimeIri(profile.runtime_version).value()], used_ops);
+    operations.push_back(with + "DELETE { " + p + " tf:canRun ?old } WHERE { " + p + " tf:canRun ?old }");
+    operations.push_back(with + "INSERT { " + p + " tf:canRun ?model } WHERE {\n" +
+                         queries.CompatibleModelsPattern(capabilities) + "}");
+  }
+  return RunUpdates(graph_.client(), operations);
+}
+
+Result<Ok> CompatibilityIndex::AddDevices(const std::vector<DeviceDescription>& devices) const {
+  std::lock_guard lock(WriterMutex());
+  return AddDevicesLocked(devices);
+}
+
+Result<Ok> CompatibilityIndex::AddDevicesLocked(const std::vector<DeviceDescription>& devices) const {
+  if (devices.empty()) return Ok{};
+  // Distinct profiles of the batch, and which of them the store does not know yet.
+  std::map<std::string, CapabilityProfile> profiles;
+  std::vector<CapabilityProfile> device_profiles;
+  device_profiles.reserve(devices.size());
+  for (const auto& device : devices) {
+    device_profiles.push_back(ProfileOf(device));
+    profiles.emplace(device_profiles.back().Key(), device_profiles.back());
+  }
+  std::string values;
+  for (const auto& [key, profile] : profiles) values += " " + profile.Iri().ToSparql();
+  auto known = graph_.client().Select(std::string(vocab::kPrefixes) + "SELECT ?p\n" + graph_.FromClause() +
+                                      "WHERE { VALUES ?p {" + values + " } ?p a tf:CapabilityProfile }");
+  if (!known.ok()) return known.error();
+  std::set<std::string> known_iris;
+  for (size_t i = 0; i < known->rows.size(); ++i) known_iris.insert(Str(known->Get(i, "p")));
+  std::vector<CapabilityProfile> fresh;
+  for (const auto& [key, profile] : profiles) {
+    if (known_iris.count(profile.Iri().value()) == 0) fresh.push_back(profile);
+  }
+  // canRun rows of new profiles first: if the device load then fails, rows of a profile without
+  // devices change no answer, and the next device of that profile recomputes them.
+  auto indexed = RecomputeProfiles(fresh);
+  if (!indexed.ok()) return indexed.error();
+  // One N-Triples body; triples shared by many devices (firmware, runtime, profile nodes) once.
+  std::string body;
+  body.reserve(devices.size() * 4096);
+  std::unordered_set<std::string> shared_lines;
+  auto append = [&](const std::vector<Triple>& triples, bool maybe_shared) {
+    for (const Triple& triple : triples) {
+      std::string line = ToNTriples({triple});
+      if (maybe_shared && !shared_lines.insert(line).second) continue;
+      body += line;
+    }
+  };
+  for (size_t i = 0; i < devices.size(); ++i) {
+    std::vector<Triple> own, shared;
+    const std::string device_prefix = DeviceIri(devices[i].id).value();
+    for (Triple& triple : DeviceTriples(devices[i])) {
+      bool is_own = triple.subject.value() == device_prefix ||
+                    triple.subject.value().compare(0, device_prefix.size() + 1, device_prefix + "/") == 0;
+      (is_own ? own : shared).push_back(std::move(triple));
+    }
+    own.push_back(HasProfileTriple(devices[i], device_profiles[i]));
+    append(own, false);
+    append(shared, true);
+    if (known_iris.count(device_profiles[i].Iri().value()) == 0) append(ProfileTriples(device_profiles[i]), true);
+  }
+  if (graph_.client().endpoints().graph_store_url.empty()) {
+    // No Graph Store endpoint: INSERT DATA in chunks (see KnowledgeGraph::InsertTriples).
+    std::vector<Triple> triples;
+    for (size_t i = 0; i < devices.size(); ++i) {
+      auto more = DeviceTriples(devices[i]);
+      triples.insert(triples.end(), more.begin(), more.end());
+      triples.push_back(HasProfileTriple(devices[i], device_profiles[i]));
+    }
+    for (const auto& profile : fresh) {
+      auto more = ProfileTriples(profile);
+      triples.insert(triples.end(), more.begin(), more.end());
+    }
+    return graph_.InsertTriples(triples);
+  }
+  return graph_.client().GraphStorePost(graph_.graph().value(), "application/n-triples", body);
+}
+
+Result<Ok> CompatibilityIndex::ReplaceDevice(const DeviceDescription& device) const {
+  std::lock_guard lock(WriterMutex());
+  auto removed = RegistryQueries(graph_).DeleteEntity(DeviceIri(device.id));
+  if (!removed.ok()) return removed.error();
+  return AddDevicesLocked({device});
+}
+
+Result<Ok> CompatibilityIndex::AddModel(const ModelCard& card) const {
+  std::lock_guard lock(WriterMutex());
+  std::vector<Triple> triples = ModelCardTriples(card);
+  Term model = ModelVersionIri(card.id, card.version);
+  std::string index = "WITH " + graph_.graph().ToSparql() + "\nINSERT { ?profile tf:canRun " + model.ToSparql() +
+                      " } WHERE {\n  " + ProfilesForModelPattern(card) + "}";
+  if (triples.size() <= KnowledgeGraph::kMaxTriplesPerInsert) {
+    // One request: the model never exists without its index rows.
+    return graph_.client().Update(std::string(vocab::kPrefixes) + "INSERT DATA { GRAPH " +
+                                  graph_.graph().ToSparql() + " {\n" + ToNTriples(triples) + "} } ;\n" + index);
+  }
+  auto inserted = graph_.InsertTriples(triples);
+  if (!inserted.ok()) return inserted.error();
+  return graph_.client().Update(std::string(vocab::kPrefixes) + index);
+}
+
+Result<Ok> CompatibilityIndex::RemoveModel(const Term& model) const {
+  std::lock_guard lock(WriterMutex());
+  auto unindexed = graph_.client().Update(std::string(vocab::kPrefixes) + "WITH " + graph_.graph().ToSparql() +
+                                          "\nDELETE { ?p tf:canRun " + model.ToSparql() + " } WHERE { ?p tf:canRun " +
+                                          model.ToSparql() + " }");
+  if (!unindexed.ok()) return unindexed.error();
+  return RegistryQueries(graph_).DeleteEntity(model);
+}
+
+Result<std::vector<CapabilityProfile>> CompatibilityIndex::ReadProfiles(const std::string& runtime_iri) const {
+  std::string filter = runtime_iri.empty() ? "" : "  FILTER(?rt = " + Term::Iri(runtime_iri).value().ToSparql() + ")\n";
+  auto read = graph_.client().Select(
+      std::string(vocab::kPrefixes) + "SELECT ?p ?ram ?flash ?rtv ?stype ?rate\n" + graph_.FromClause() +
+      "WHERE {\n  ?p a tf:CapabilityProfile ; tf:ramBytes ?ram ; tf:flashBytes ?flash ; tf:runtime ?rt .\n" + filter +
+      "  ?rt schema:version ?rtv .\n"
+      "  OPTIONAL { ?p tf:sensorCapability ?s . ?s tf:sensorType ?stype ; tf:samplingRateHz ?rate }\n}");
+  if (!read.ok()) return read.error();
+  std::map<std::string, CapabilityProfile> by_iri;
+  for (size_t i = 0; i < read->rows.size(); ++i) {
+    CapabilityProfile& profile = by_iri[Str(read->Get(i, "p"))];
+    profile.ram_bytes = IntegerValue(read->Get(i, "ram")).value_or(0);
+    profile.flash_bytes = IntegerValue(read->Get(i, "flash")).value_or(0);
+    profile.runtime_version = Str(read->Get(i, "rtv"));
+    if (const RdfValue* type = read->Get(i, "stype")) {
+      std::string name = SensorTypeName(type->value);
+      if (name.empty()) return MakeError(ErrorKind::kStore, "profile with an unknown sensor type: " + type->value);
+      profile.best_rate_by_sensor.emplace_back(name, NumberValue(read->Get(i, "rate")).value_or(0));
+    }
+  }
+  std::vector<CapabilityProfile> out;
+  for (auto& [iri, profile] : by_iri) {
+    std::sort(profile.best_rate_by_sensor.begin(), profile.best_rate_by_sensor.end());
+    // A node whose values do not spell its own IRI was not written by us: recomputing it under
+    // the IRI its values give would index a profile no device links to. Skip it.
+    if (profile.Iri().value() == iri) out.push_back(std::move(profile));
+  }
+  return out;
+}
+
+Result<Ok> CompatibilityIndex::AddRuntime(const RuntimeRelease& runtime) const {
+  std::lock_guard lock(WriterMutex());
+  auto inserted = graph_.InsertTriples(RuntimeTriples(runtime));
+  if (!inserted.ok()) return inserted.error();
+  auto profiles = ReadProfiles(RuntimeIri(runtime.version).value());
+  if (!profiles.ok()) return profiles.error();
+  return RecomputeProfiles(*profiles);
+}
+
+Result<Ok> CompatibilityIndex::AssignMissingProfiles() const {
+  auto read = graph_.client().Select(
+      std::string(vocab::kPrefixes) + "SELECT ?d ?ram ?flash ?rtv ?stype ?rate\n" + graph_.FromClause() +
+      "WHERE {\n  ?d a tf:Device ; tf:ramBytes ?ram ; tf:flashBytes ?flash ; tf:runtime ?rt .\n"
+      "  ?rt schema:version ?rtv .\n  FILTER NOT EXISTS { ?d tf:hasProfile ?any }\n"
+      "  OPTIONAL { ?d ssn:hasSubSystem ?s . ?s a sosa:Sensor ; a ?stype ; tf:samplingRateHz ?rate .\n"
+      "             FILTER(?stype != sosa:Sensor) }\n}");
+  if (!read.ok()) return read.error();
+  std::map<std::string, DeviceDescription> devices;
+  for (size_t i = 0; i < read->rows.size(); ++i) {
+    std::string iri = Str(read->Get(i, "d"));
+    DeviceDescription& device = devices[iri];
+    device.id = IdFromIri(iri);
+    device.ram_bytes = IntegerValue(read->Get(i, "ram")).value_or(0);
+    device.flash_bytes = IntegerValue(read->Get(i, "flash")).value_or(0);
+    device.runtime_version = Str(read->Get(i, "rtv"));
+    if (const RdfValue* type = read->Get(i, "stype")) {
+      std::string name = SensorTypeName(type->value);
+      if (!name.empty()) device.sensors.push_back({name, NumberValue(read->Get(i, "rate")).value_or(0)});
+    }
+  }
+  std::vector<Triple> triples;
+  std::set<std::string> written;
+  for (const auto& [iri, device] : devices) {
+    if (DeviceIri(device.id).value() != iri) continue;  // not an IRI the server built
+    CapabilityProfile profile = ProfileOf(device);
+    triples.push_back(HasProfileTriple(device, profile));
+    if (written.insert(profile.Key()).second) {
+      auto more = ProfileTriples(profile);
+      triples.insert(triples.end(), more.begin(), more.end());
+    }
+  }
+  if (triples.empty()) return Ok{};
+  return graph_.LoadTriples(triples);
+}
+
+Result<int64_t> CompatibilityIndex::Rebuild() const {
+  std::lock_guard lock(WriterMutex());
+  auto assigned = AssignMissingProfiles();
+  if (!assigned.ok()) return assigned.error();
+  auto profiles = ReadProfiles("");
+  if (!profiles.ok()) return profiles.error();
+  // Rows naming models that are gone (e.g. deleted by a plain SPARQL update) go too.
+  auto cleared = graph_.client().Update(std::string(vocab::kPrefixes) + "WITH " + graph_.graph().ToSparql() +
+                                        "\nDELETE { ?p tf:canRun ?m } WHERE { ?p tf:canRun ?m }");
+  if (!cleared.ok()) return cleared.error();
+  auto recomputed = RecomputeProfiles(*profiles);
+  if (!recomputed.ok()) return recomputed.error();
+  return static_cast<int64_t>(profiles->size());
+}
+
+Result<CandidatePage> CompatibilityIndex::CompatibleDevices(const Term& model, int64_t offset, int64_t limit) const {
+  auto page_ok = CheckPage(offset, limit);
+  if (!page_ok.ok()) return page_ok.error();
+  std::string m = model.ToSparql();
+  auto result = graph_.client().Select(PageQuery(graph_, m + " a tf:ModelVersion .",
+                                                 "?p tf:canRun " + m + " . ?item tf:hasProfile ?p .", "?item",
+                                                 offset, limit));
+  if (!result.ok()) return result.error();
+  auto rows = SplitPageRows(*result);
+  if (!rows.ok()) return rows.error();
+  if (!rows->exists) return MakeError(ErrorKind::kNotFound, "no model version " + model.value());
+  CandidatePage page;
+  page.total = rows->total;
+  page.offset = offset;
+  for (size_t i : rows->item_rows) {
+    std::string iri = Str(result->Get(i, "item"));
+    page.items.push_back({iri, IdFromIri(iri), "", {}});
+  }
+  if (static_cast<int64_t>(page.items.size()) != ExpectedPageSize(page.total, offset, limit)) {
+    return MakeError(ErrorKind::kTruncated, "store returned " + std::to_string(page.items.size()) +
+                                                " devices where its COUNT promised " +
+                                                std::to_string(ExpectedPageSize(page.total, offset, limit)));
+  }
+  return page;
+}
+
+Result<std::vector<std::string>> CompatibilityIndex::AllCompatibleDevices(const Term& model) const {
+  std::string m = model.ToSparql();
+  std::string join = "?p tf:canRun " + m + " . ?item tf:hasProfile ?p .";
+  auto result = graph_.client().Select(std::string(vocab::kPrefixes) + "SELECT ?exists ?count ?item\n" +
+                                       graph_.FromClause() + "WHERE {\n  { " + m +
+                                       " a tf:ModelVersion . BIND(1 AS ?exists) }\n"
+                                       "  UNION { SELECT (COUNT(*) AS ?count) WHERE { " + join + " } }\n"
+                                       "  UNION { " + join + " }\n}");
+  if (!result.ok()) return result.error();
+  auto rows = SplitPageRows(*result);
+  if (!rows.ok()) return rows.error();
+  if (!rows->exists) return MakeError(ErrorKind::kNotFound, "no model version " + model.value());
+  if (static_cast<int64_t>(rows->item_rows.size()) != rows->total) {
+    return MakeError(ErrorKind::kTruncated, "store returned " + std::to_string(rows->item_rows.size()) +
+                                                " devices where its COUNT promised " + std::to_string(rows->total));
+  }
+  std::vector<std::string> iris;
+  iris.reserve(rows->item_rows.size());
+  for (size_t i : rows->item_rows) iris.push_back(Str(result->Get(i, "item")));
+  std::sort(iris.begin(), iris.end());
+  std::vector<std::string> ids;
+  ids.reserve(iris.size());
+  for (const auto& iri : iris) ids.push_back(IdFromIri(iri));
+  return ids;
+}
+
+Result<CandidatePage> CompatibilityIndex::CompatibleModels(const Term& device, int64_t offset, int64_t limit) const {
+  auto page_ok = CheckPage(offset, limit);
+  if (!page_ok.ok()) return page_ok.error();
+  std::string d = device.ToSparql();
+  auto result = graph_.client().Select(
+      PageQuery(graph_, d + " a tf:Device .",
+                d + " tf:hasProfile ?p . ?p tf:canRun ?item . ?item schema:identifier ?id ; schema:version ?ver .",
+                "?item ?id ?ver", offset, limit));
+  if (!result.ok()) return result.error();
+  auto rows = SplitPageRows(*result);
+  if (!rows.ok()) return rows.error();
+  if (!rows->exists) return MakeError(ErrorKind::kNotFound, "no device " + device.value());
+  CandidatePage page;
+  page.total = rows->total;
+  page.offset = offset;
+  for (size_t i : rows->item_rows) {
+    page.items.push_back({Str(result->Get(i, "item")), Str(result->Get(i, "id")), Str(result->Get(i, "ver")), {}});
+  }
+  if (static_cast<int64_t>(page.items.size()) != ExpectedPageSize(page.total, offset, limit)) {
+    return MakeError(ErrorKind::kTruncated, "store returned " + std::to_string(page.items.size()) +
+                                                " models where its COUNT promised " +
+                                                std::to_string(ExpectedPageSize(page.total, offset, limit)));
+  }
+  return page;
+}
+
+Result<CandidatePage> CompatibilityIndex::IncompatibleDevices(const Term& model, int64_t offset, int64_t limit) const {
+  (void)model;
+  (void)offset;
+  (void)limit;
+  return MakeError(ErrorKind::kInvalidArgument, "not available");
+}
+
+}  // namespace tinyforge::server::kg
