@@ -13,6 +13,10 @@
 #include "server/kg/store_supervisor.h"
 #include "server/storage/server_store.h"
 
+namespace tinyforge::server::fleet {
+class RolloutEngine;
+}
+
 namespace tinyforge::server::api {
 
 struct ApiRequest {
@@ -45,6 +49,7 @@ struct ApiError {
 struct ApiContext {
   kg::StoreSupervisor& store;
   storage::ServerStore& db;
+  fleet::RolloutEngine* rollouts = nullptr;  // null: rollout routes answer 503
 };
 
 // The single mapping from layer errors to HTTP: invalid input 400, not found 404, a store that does

@@ -32,5 +32,13 @@ ApiResponse IssueToken(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse ListTokens(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse RevokeToken(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse Health(ApiContext& context, const ApiRequest& request) noexcept;
+// Rollouts (params: id); see server/fleet/rollout_engine.h.
+ApiResponse CreateRollout(ApiContext& context, const ApiRequest& request) noexcept;
+ApiResponse ListRollouts(ApiContext& context, const ApiRequest& request) noexcept;
+ApiResponse GetRollout(ApiContext& context, const ApiRequest& request) noexcept;
+ApiResponse PauseRollout(ApiContext& context, const ApiRequest& request) noexcept;
+ApiResponse ResumeRollout(ApiContext& context, const ApiRequest& request) noexcept;
+ApiResponse CancelRollout(ApiContext& context, const ApiRequest& request) noexcept;
+ApiResponse RollbackRollout(ApiContext& context, const ApiRequest& request) noexcept;
 
 }  // namespace tinyforge::server::api

@@ -39,6 +39,9 @@ kg::Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerOptions options) {
   auto db = storage::ServerStore::Open(options.data_dir / "server.db");
   if (!db.ok()) return db.error();
   app->db_ = std::move(db.value());
+  auto rollouts = fleet::RolloutEngine::Open(options.data_dir / "rollouts.sqlite", options.update_dispatcher);
+  if (!rollouts.ok()) return kg::MakeError(kg::ErrorKind::kProcess, rollouts.error().message);
+  app->rollouts_ = std::move(rollouts.value());
   if (options.external_query_url.empty()) {
     kg::VirtuosoOptions virtuoso;
     virtuoso.data_dir = options.data_dir / "virtuoso";
@@ -72,6 +75,7 @@ ServerApp::~ServerApp() { Stop(); }
 void ServerApp::Stop() {
   if (http_) http_->stop();
   if (thread_.joinable()) thread_.join();
+  rollouts_.reset();  // before the dispatcher it listens to goes away
   store_.reset();
 }
 
@@ -106,7 +110,7 @@ void ServerApp::RegisterRoutes() {
       request.body = in.body;
       request.content_type = MediaType(in.get_header_value("Content-Type"));
       request.accept = in.get_header_value("Accept");
-      ApiContext context{*store_, *db_};
+      ApiContext context{*store_, *db_, rollouts_.get()};
       Write(out, handler(context, request));
     };
   };
@@ -135,6 +139,13 @@ void ServerApp::RegisterRoutes() {
   server.Post("/api/v1/tokens", route(Permission::kAdminister, api::IssueToken));
   server.Get("/api/v1/tokens", route(Permission::kAdminister, api::ListTokens));
   server.Delete("/api/v1/tokens/" + id, route(Permission::kAdminister, api::RevokeToken));
+  server.Post("/api/v1/rollouts", route(Permission::kWrite, api::CreateRollout));
+  server.Get("/api/v1/rollouts", route(Permission::kRead, api::ListRollouts));
+  server.Get("/api/v1/rollouts/" + id, route(Permission::kRead, api::GetRollout));
+  server.Post("/api/v1/rollouts/" + id + "/pause", route(Permission::kWrite, api::PauseRollout));
+  server.Post("/api/v1/rollouts/" + id + "/resume", route(Permission::kWrite, api::ResumeRollout));
+  server.Post("/api/v1/rollouts/" + id + "/cancel", route(Permission::kWrite, api::CancelRollout));
+  server.Post("/api/v1/rollouts/" + id + "/rollback", route(Permission::kWrite, api::RollbackRollout));
   server.set_error_handler([](const httplib::Request&, httplib::Response& out) {
     if (!out.body.empty()) return;
     std::string message = out.status == 413 ? "request body too large" : out.status == 404 ? "no such route" : "request failed";

@@ -8,6 +8,8 @@
 #include <string>
 #include <thread>
 
+#include "server/fleet/rollout_engine.h"
+#include "server/fleet/update_dispatcher.h"
 #include "server/kg/kg_result.h"
 #include "server/kg/store_supervisor.h"
 #include "server/storage/server_store.h"
@@ -30,6 +32,9 @@ struct ServerOptions {
   size_t max_body_bytes = 8u << 20;      // larger bodies get 413
   bool remove_store_data_on_exit = false;  // tests
   int store_probe_interval_ms = 300;
+  // The OTA distributor the rollout engine delivers through (must outlive the app). Null: the
+  // rollout routes that deliver answer 503 "fleet service not running" until AttachDispatcher.
+  fleet::UpdateDispatcher* update_dispatcher = nullptr;
 };
 
 class ServerApp {
@@ -44,6 +49,8 @@ class ServerApp {
   int port() const { return port_; }
   storage::ServerStore& db() { return *db_; }
   kg::StoreSupervisor& store() { return *store_; }
+  fleet::RolloutEngine& rollouts() { return *rollouts_; }  // state in DATA_DIR/rollouts.sqlite
+  void AttachDispatcher(fleet::UpdateDispatcher* dispatcher) { rollouts_->SetDispatcher(dispatcher); }
   void Stop();  // stops serving, then the store; idempotent
 
  private:
@@ -53,6 +60,7 @@ class ServerApp {
   ServerOptions options_;
   std::unique_ptr<storage::ServerStore> db_;
   std::unique_ptr<kg::StoreSupervisor> store_;
+  std::unique_ptr<fleet::RolloutEngine> rollouts_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   int port_ = 0;
