@@ -18,6 +18,8 @@ file(GLOB_RECURSE cli_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/cli/
 if(cli_sources)
   add_executable(tinyforge ${cli_sources})
   target_link_libraries(tinyforge PRIVATE tinyforge_toolchain CLI11::CLI11)
+  # `tinyforge simulate`: the device simulator (agent/ + runtime/, never server/).
+  target_link_libraries(tinyforge PRIVATE tinyforge_agent_sim)
   target_compile_definitions(tinyforge PRIVATE TINYFORGE_VERSION="${PROJECT_VERSION}")
   tinyforge_warnings(tinyforge)
 endif()

@@ -87,6 +87,7 @@ std::unique_ptr<SimFleet> SimFleet::Create(FleetOptions options, std::string* er
   return fleet;
 }
 
+SimFleet::SimFleet(FleetOptions options) : options_(std::move(options)) {}
 SimFleet::~SimFleet() { Stop(); }
 
 size_t SimFleet::size() const { return options_.accounts.size(); }

@@ -41,7 +41,7 @@ class SimFleet {
 
  private:
   struct Shard;
-  explicit SimFleet(FleetOptions options) : options_(std::move(options)) {}
+  explicit SimFleet(FleetOptions options);
   void RunShard(Shard* shard);
 
   FleetOptions options_;
