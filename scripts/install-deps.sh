@@ -11,7 +11,7 @@ core_packages=(
   clang libclang-rt-14-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi qemu-system-arm
   libeigen3-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
-  virtuoso-opensource libcurl4-openssl-dev libsodium-dev libcpp-httplib-dev
+  virtuoso-opensource libcurl4-openssl-dev libsodium-dev libcpp-httplib-dev libserd-dev
   mosquitto mosquitto-clients libmosquitto-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
 )

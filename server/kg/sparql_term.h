@@ -36,6 +36,7 @@ class Term {
   // The IRI text or the literal's lexical form (unescaped).
   const std::string& value() const { return value_; }
   const std::string& datatype() const { return datatype_; }
+  const std::string& lang() const { return lang_; }  // language tag; empty for other literals
   // SPARQL / N-Triples / Turtle syntax of the term, fully escaped.
   std::string ToSparql() const;
   bool operator==(const Term&) const = default;
