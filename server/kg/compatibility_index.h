@@ -58,7 +58,10 @@ class CompatibilityIndex {
   Result<CandidatePage> IncompatibleDevices(const Term& model, int64_t offset, int64_t limit) const;
 
   // Store texts, exposed for tests and for the benchmark's side-by-side runs.
-  std::string ProfilesForModelPattern(const ModelCard& card) const;
+  // The profiles that can run `card`, given the runtimes that can (RuntimesFor).
+  std::string ProfilesForModelPattern(const ModelCard& card, const std::vector<std::string>& runtime_iris) const;
+  // Runtime IRIs at or above the card's minimum version that support every op it uses.
+  Result<std::vector<std::string>> RuntimesFor(const ModelCard& card) const;
 
  private:
   Result<Ok> AddDevicesLocked(const std::vector<DeviceDescription>& devices) const;

@@ -189,7 +189,7 @@ TEST_F(CompatibilityIndexTest, RebuildIndexesDevicesWrittenWithoutProfiles) {
 }
 
 TEST_F(CompatibilityIndexTest, AnswersAgreeWithTheTwoStepQueries) {
-  Plant plant = Plant::Generate({150, 24, 21});
+  Plant plant = Plant::Generate({150, 8, 21});
   ASSERT_NO_FATAL_FAILURE(Load(*index_, plant));
   CompatibilityQueries two_step(*graph_);
   for (size_t m = 0; m < plant.models.size(); ++m) {
