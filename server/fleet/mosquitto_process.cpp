@@ -143,6 +143,15 @@ Result<std::unique_ptr<MosquittoProcess>> MosquittoProcess::Start(MosquittoOptio
   options.data_dir = fs::absolute(options.data_dir);
   std::unique_ptr<MosquittoProcess> process(new MosquittoProcess(std::move(options)));
   process->server_ = {"tf-server", RandomSecret()};
+  if (process->options_.keep_accounts) {
+    std::ifstream kept(process->options_.data_dir / "passwd");
+    std::string line;
+    while (std::getline(kept, line)) {
+      const std::string user = line.substr(0, line.find(':'));
+      if (user != process->server_.user && ValidDeviceId(user) && line.size() > user.size() + 1)
+        process->kept_hashed_[user] = line;
+    }
+  }
   for (const std::string& id : process->options_.device_ids)
     process->devices_[id] = {id, RandomSecret()};
   auto accounts = process->WriteAccounts();
@@ -164,6 +173,16 @@ Result<Ok> MosquittoProcess::WriteAccounts() {
   if (rc != 0)
     return MakeError("mosquitto_passwd -U exited " + std::to_string(rc) + " (see " +
                      (dir / "mosquitto_passwd.log").string() + ")");
+  // Kept accounts: already hashed lines, appended after hashing (-U would hash them again).
+  std::string kept;
+  for (const auto& [id, line] : kept_hashed_) {
+    if (devices_.count(id) == 0) kept += line + "\n";
+  }
+  if (!kept.empty()) {
+    std::ofstream out(staged, std::ios::app);
+    out << kept;
+    if (!out) return MakeError(staged.string() + ": cannot append kept accounts");
+  }
   std::error_code error;
   fs::rename(staged, dir / "passwd", error);
   if (error) return MakeError((dir / "passwd").string() + ": " + error.message());
@@ -185,7 +204,9 @@ Result<Ok> MosquittoProcess::Launch() {
          << "allow_anonymous false\npassword_file " << (dir / "passwd").string() << "\n"
          << "acl_file " << (dir / "acl").string() << "\npersistence false\n"
          << "log_dest file " << log.string() << "\nlog_type error\nlog_type warning\n"
-         << "log_type notice\nconnection_messages true\n";
+         << "log_type notice\nconnection_messages true\n"
+         << "max_inflight_messages " << options_.max_inflight_messages << "\n"
+         << "max_queued_messages " << options_.max_queued_messages << "\n";
     // As root, run as root: the default drop to 'mosquitto' could not read this 0700 folder.
     if (::geteuid() == 0) conf << "user root\n";
     if (!WriteFileMode(dir / "mosquitto.conf", conf.str(), 0600))
@@ -260,6 +281,10 @@ Result<MqttCredentials> MosquittoProcess::AddDevice(const std::string& device_id
     if (pid_ > 0) ::kill(pid_, SIGHUP);  // Mosquitto re-reads password_file and acl_file
   }
   return it->second;
+}
+
+bool MosquittoProcess::has_account(const std::string& device_id) const {
+  return devices_.count(device_id) != 0 || kept_hashed_.count(device_id) != 0;
 }
 
 Result<MqttCredentials> MosquittoProcess::device_credentials(const std::string& device_id) const {

@@ -29,6 +29,14 @@ struct MosquittoOptions {
   std::string passwd_binary = "mosquitto_passwd";
   int start_timeout_ms = 10000;
   bool remove_data_dir_on_stop = false;    // tests: leave nothing behind
+  // Keep the device accounts already in data_dir/passwd (hashed) across restarts, so devices
+  // registered by an earlier server run still connect. Their passwords are not known any more
+  // (only hashes are stored): device_credentials() fails for them; AddDevice gives a new one.
+  bool keep_accounts = false;
+  // Broker queue limits, per client. The server's persistent session must absorb bursts while
+  // its writer catches up: past these, mosquitto drops QoS 1 messages silently.
+  int max_inflight_messages = 1000;
+  int max_queued_messages = 1000000;
 };
 
 class MosquittoProcess {
@@ -50,8 +58,9 @@ class MosquittoProcess {
   std::string url() const { return "mqtt://" + host_ + ":" + std::to_string(port_); }
   pid_t pid() const { return pid_; }
   const MqttCredentials& server_credentials() const { return server_; }
-  // kNotFound-like error when the device has no account.
+  // kNotFound-like error when the device has no account (or only a kept, hashed one).
   Result<MqttCredentials> device_credentials(const std::string& device_id) const;
+  bool has_account(const std::string& device_id) const;
   const std::filesystem::path& data_dir() const { return options_.data_dir; }
 
  private:
@@ -65,6 +74,7 @@ class MosquittoProcess {
   pid_t pid_ = -1;
   MqttCredentials server_;
   std::map<std::string, MqttCredentials> devices_;
+  std::map<std::string, std::string> kept_hashed_;  // device id -> "id:hash" line
 };
 
 // A TCP port on 127.0.0.1 that was free a moment ago (the kernel's choice); 0 on failure.
