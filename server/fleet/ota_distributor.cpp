@@ -271,7 +271,11 @@ void OtaDistributor::HandleState(const std::string& device_id, const StateMessag
     return Finish(device_id, UpdateOutcome::kConfirmed, version,
                   transfer.row.phase == TransferPhase::kVerified ? "confirmed after its health check"
                                                                  : "already running this version");
-  if (transfer.row.phase == TransferPhase::kVerified) {
+  // The last chunk went out and the device is back, idle, on another version: it switched and
+  // the trial failed even if its verified ack was lost (a device may reboot before it is sent).
+  const bool sent_everything = transfer.chunk_count > 0 &&
+                               transfer.last_sent_chunk == transfer.chunk_count - 1;
+  if (transfer.row.phase == TransferPhase::kVerified || sent_everything) {
     // Back on another version, not in trial and no longer holding a switched slot: the trial
     // boot failed (its reverted ack may have been lost: it is sent before the device is online).
     if (state.running_version != version && state.trial == 0 && state.ota_state != 2)
