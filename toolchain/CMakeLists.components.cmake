@@ -21,6 +21,12 @@ if(cli_sources)
   # `tinyforge simulate`: the device simulator (agent/ + runtime/, never server/).
   target_link_libraries(tinyforge PRIVATE tinyforge_agent_sim)
   target_compile_definitions(tinyforge PRIVATE TINYFORGE_VERSION="${PROJECT_VERSION}")
+  # `tinyforge rollout` talks HTTP to the server (never links server/). Debian's libcpp-httplib.so
+  # is built with OpenSSL support, so its users must define CPPHTTPLIB_OPENSSL_SUPPORT (ABI).
+  find_library(TF_CLI_HTTPLIB NAMES cpp-httplib REQUIRED)
+  find_package(OpenSSL REQUIRED)
+  target_compile_definitions(tinyforge PRIVATE CPPHTTPLIB_OPENSSL_SUPPORT)
+  target_link_libraries(tinyforge PRIVATE ${TF_CLI_HTTPLIB} OpenSSL::SSL OpenSSL::Crypto)
   tinyforge_warnings(tinyforge)
 endif()
 

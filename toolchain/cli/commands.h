@@ -18,6 +18,7 @@ void AddQuantizeCommand(CLI::App& app, int* exit_code);   // quantize
 void AddPruneCommand(CLI::App& app, int* exit_code);      // prune
 void AddEvalCommand(CLI::App& app, int* exit_code);       // eval
 void AddServeCommand(CLI::App& app, int* exit_code);      // serve (execs tinyforge-server)
+void AddRolloutCommands(CLI::App& app, int* exit_code);   // rollout create|status|pause|resume|cancel|rollback
 void AddSimulateCommand(CLI::App& app, int* exit_code);   // simulate (agent/sim)
 
 // Prints "tinyforge: error: <message>" to stderr and returns 1.

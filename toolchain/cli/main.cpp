@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   tinyforge::cli::AddPruneCommand(app, &exit_code);
   tinyforge::cli::AddEvalCommand(app, &exit_code);
   tinyforge::cli::AddServeCommand(app, &exit_code);
+  tinyforge::cli::AddRolloutCommands(app, &exit_code);
   tinyforge::cli::AddSimulateCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
