@@ -50,6 +50,9 @@ class MosquittoProcess {
 
   // SIGTERM, SIGKILL after 5 s. Idempotent.
   void Stop();
+  // Stops the broker (SIGTERM) and starts it again on the same port with the same accounts, as a
+  // service restart looks to its clients (reliability tests: clients reconnect to one address).
+  Result<Ok> Restart();
   // Adds a device account and reloads the broker's password/ACL files (SIGHUP).
   Result<MqttCredentials> AddDevice(const std::string& device_id);
 
@@ -66,7 +69,8 @@ class MosquittoProcess {
  private:
   explicit MosquittoProcess(MosquittoOptions options) : options_(std::move(options)) {}
   Result<Ok> WriteAccounts();
-  Result<Ok> Launch();
+  Result<Ok> Launch(int fixed_port = 0);  // 0: pick a free port
+  void Terminate();  // SIGTERM, SIGKILL after 5 s
 
   MosquittoOptions options_;
   std::string host_ = "127.0.0.1";
