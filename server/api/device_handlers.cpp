@@ -3,6 +3,7 @@
 #include "server/api/handler_support.h"
 #include "server/api/handlers.h"
 #include "server/domain/thing_description.h"
+#include "server/kg/compatibility_index.h"
 #include "server/kg/rdf_mapping.h"
 #include "server/kg/registry_queries.h"
 #include "server/kg/vocabulary.h"
@@ -77,8 +78,10 @@ domain::ThingDescriptionOutline Outline(const json& td) {
   return outline;
 }
 
+}  // namespace
+
 // TD 1.1 checks and the capability mapping together, so one 400 lists every violation.
-kg::DeviceDescription ValidateDevice(const json& td) {
+kg::DeviceDescription detail::ValidateDevice(const json& td) {
   std::vector<std::string> violations = domain::ValidateThingDescription(Outline(td));
   auto parsed = kg::ParseDeviceDescription(td);
   if (violations.empty() && parsed.ok()) return parsed.value();
@@ -87,6 +90,8 @@ kg::DeviceDescription ValidateDevice(const json& td) {
   if (!parsed.ok()) message += "\n" + parsed.error().message;
   Fail(400, "invalid_thing_description", message);
 }
+
+namespace {
 
 kg::Term DeviceClass() { return kg::Term::Iri(kg::vocab::Tf("Device")).value(); }
 
@@ -105,7 +110,7 @@ ApiResponse RegisterDevice(ApiContext& context, const ApiRequest& request) noexc
     kg::RegistryQueries queries(*store->graph);
     kg::Term iri = kg::DeviceIri(device.id);
     if (Check(queries.IsA(iri, DeviceClass()))) Fail(409, "conflict", "device \"" + device.id + "\" is already registered");
-    Check(store->graph->AddDevice(device));
+    Check(kg::CompatibilityIndex(*store->graph).AddDevices({device}));  // with its profile (index)
     auto saved = context.db.PutDocument("device", device.id, td.dump(-1, ' ', false, json::error_handler_t::replace));
     if (!saved.ok()) {
       (void)queries.DeleteEntity(iri);
@@ -161,8 +166,9 @@ ApiResponse CompatibleModels(ApiContext& context, const ApiRequest& request) noe
     kg::Term iri = kg::DeviceIri(request.params.at(0));
     bool all = request.Query("include") == "all";
     if (!request.Query("include").empty() && !all) Fail(400, "invalid_argument", "include must be \"all\" or absent");
+    // Compatible only: one join through the in-store index; with reasons: the two-step queries.
     auto result = all ? compatibility.ModelsWithReasons(iri, page.offset, page.limit)
-                      : compatibility.CompatibleModels(iri, page.offset, page.limit);
+                      : kg::CompatibilityIndex(*store->graph).CompatibleModels(iri, page.offset, page.limit);
     json body = CandidatePageJson(Check(std::move(result)), page.limit, true);
     body["device"] = {{"id", request.params.at(0)}};
     return JsonResponse(200, body);
@@ -226,7 +232,7 @@ ApiResponse RegisterRuntime(ApiContext& context, const ApiRequest& request) noex
     json body = ParseJsonBody(request, "runtime release");
     kg::RuntimeRelease runtime = Check(kg::ParseRuntimeRelease(body));
     auto store = Store(context);
-    Check(store->graph->AddRuntime(runtime));
+    Check(kg::CompatibilityIndex(*store->graph).AddRuntime(runtime));  // recomputes its profiles
     return JsonResponse(201, {{"version", runtime.version}, {"ops", runtime.ops}});
   });
 }

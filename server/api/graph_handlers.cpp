@@ -4,6 +4,7 @@
 
 #include "server/api/handler_support.h"
 #include "server/api/handlers.h"
+#include "server/kg/compatibility_index.h"
 #include "server/kg/registry_queries.h"
 
 namespace tinyforge::server::api {
@@ -46,7 +47,9 @@ ApiResponse ImportGraph(ApiContext& context, const ApiRequest& request) noexcept
         if (error.status == 502) Fail(400, "invalid_turtle", "the store rejected the Turtle: " + loaded.error().message);
         throw ApiFailure{error};
       }
-      return JsonResponse(200, {{"imported", "text/turtle"}});
+      // Imported devices, models or runtimes change compatibility: re-derive the index.
+      int64_t profiles = Check(kg::CompatibilityIndex(*store->graph).Rebuild());
+      return JsonResponse(200, {{"imported", "text/turtle"}, {"profiles_indexed", profiles}});
     }
     if (request.content_type == "application/ld+json" || request.content_type == "application/json") {
       json document = json::parse(request.body, nullptr, false);
@@ -54,7 +57,9 @@ ApiResponse ImportGraph(ApiContext& context, const ApiRequest& request) noexcept
       std::vector<kg::Triple> triples = Check(kg::ExpandedJsonLdToTriples(document));
       auto store = Store(context);
       Check(store->graph->LoadTriples(triples));
-      return JsonResponse(200, {{"imported", "application/ld+json"}, {"triples", triples.size()}});
+      int64_t profiles = Check(kg::CompatibilityIndex(*store->graph).Rebuild());
+      return JsonResponse(200, {{"imported", "application/ld+json"}, {"triples", triples.size()},
+                                {"profiles_indexed", profiles}});
     }
     Fail(415, "unsupported_media_type", "import takes text/turtle or application/ld+json (expanded)");
   });
@@ -72,6 +77,8 @@ ApiResponse Sparql(ApiContext& context, const ApiRequest& request) noexcept {
       }
       auto store = Store(context);
       Check(store->client->Update(update));
+      // An admin update may touch anything the index is derived from.
+      Check(kg::CompatibilityIndex(*store->graph).Rebuild());
       return ApiResponse{204, "application/json", ""};
     }
     if (query.empty()) Fail(400, "invalid_argument", "give a SPARQL query as ?query=, a form field or application/sparql-query");

@@ -8,6 +8,7 @@
 
 #include "server/api/api_types.h"
 #include "server/domain/paging.h"
+#include "server/kg/rdf_mapping.h"
 
 namespace tinyforge::server::api::detail {
 
@@ -70,6 +71,9 @@ inline domain::PageRequest Page(const ApiRequest& request) {
 inline void RequirePathSafeId(const std::string& id, const char* field) {
   if (id.find('/') != std::string::npos) Fail(400, "invalid_argument", std::string(field) + ": must not contain '/'");
 }
+
+// A WoT TD 1.1 with capabilities, validated (every violation in one 400); device_handlers.cpp.
+kg::DeviceDescription ValidateDevice(const nlohmann::json& td);
 
 inline std::string ModelKey(const std::string& id, const std::string& version) { return id + "\n" + version; }
 

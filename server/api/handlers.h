@@ -15,6 +15,8 @@ ApiResponse DeleteModelVersion(ApiContext& context, const ApiRequest& request) n
 ApiResponse CompatibleDevices(ApiContext& context, const ApiRequest& request) noexcept;
 // Devices (params: id).
 ApiResponse RegisterDevice(ApiContext& context, const ApiRequest& request) noexcept;
+ApiResponse RegisterDevicesBatch(ApiContext& context, const ApiRequest& request) noexcept;  // JSON array / NDJSON
+ApiResponse ReplaceDevice(ApiContext& context, const ApiRequest& request) noexcept;        // PUT
 ApiResponse ListDevices(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse GetDevice(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse DeleteDevice(ApiContext& context, const ApiRequest& request) noexcept;

@@ -5,6 +5,7 @@
 
 #include "server/api/handler_support.h"
 #include "server/api/handlers.h"
+#include "server/kg/compatibility_index.h"
 #include "server/kg/rdf_mapping.h"
 #include "server/kg/registry_queries.h"
 #include "server/kg/vocabulary.h"
@@ -100,11 +101,12 @@ ApiResponse RegisterModel(ApiContext& context, const ApiRequest& request) noexce
     if (Check(queries.IsA(iri, kg::Term::Iri(kg::vocab::Tf("ModelVersion")).value()))) {
       Fail(409, "conflict", "model \"" + parsed.id + "\" version " + parsed.version + " is already registered");
     }
-    Check(store->graph->AddModelCard(parsed));  // one INSERT DATA: all or nothing
+    // One update: the model's triples and its tf:canRun index rows, all or nothing.
+    Check(kg::CompatibilityIndex(*store->graph).AddModel(parsed));
     auto saved = context.db.PutDocument("model", ModelKey(parsed.id, parsed.version),
                                         card.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (!saved.ok()) {
-      (void)queries.DeleteEntity(iri);
+      (void)kg::CompatibilityIndex(*store->graph).RemoveModel(iri);
       Fail(500, "internal", saved.error().message);
     }
     return JsonResponse(201, {{"id", parsed.id}, {"version", parsed.version}, {"iri", iri.value()},
@@ -172,7 +174,7 @@ ApiResponse DeleteModelVersion(ApiContext& context, const ApiRequest& request) n
       Fail(409, "deployed", "model \"" + request.params.at(0) + "\" version " + request.params.at(1) +
                                 " is deployed on " + std::to_string(deployed) + " device(s); undeploy it first");
     }
-    Check(queries.DeleteEntity(iri));
+    Check(kg::CompatibilityIndex(*store->graph).RemoveModel(iri));  // with its tf:canRun rows
     Check(context.db.DeleteDocument("model", ModelKey(request.params.at(0), request.params.at(1))));
     return ApiResponse{204, "application/json", ""};
   });
@@ -180,16 +182,30 @@ ApiResponse DeleteModelVersion(ApiContext& context, const ApiRequest& request) n
 
 ApiResponse CompatibleDevices(ApiContext& context, const ApiRequest& request) noexcept {
   return Guard(context, [&] {
-    domain::PageRequest page = Page(request);
+    bool everything = request.Query("limit") == "all";
+    ApiRequest paged = request;
+    if (everything) paged.query.erase("limit");
+    domain::PageRequest page = Page(paged);
     auto store = Store(context);
     kg::RegistryQueries queries(*store->graph);
     std::string version = ResolveVersion(queries, request);
     kg::Term iri = kg::ModelVersionIri(request.params.at(0), version);
     kg::CompatibilityQueries compatibility(*store->graph);
+    kg::CompatibilityIndex index(*store->graph);
     bool all = request.Query("include") == "all";
     if (!request.Query("include").empty() && !all) Fail(400, "invalid_argument", "include must be \"all\" or absent");
+    if (everything) {
+      // The full answer in one response (limit=all): every compatible device, checked against COUNT.
+      if (all) Fail(400, "invalid_argument", "limit=all lists compatible devices only; page include=all");
+      auto ids = Check(index.AllCompatibleDevices(iri));
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& id : ids) items.push_back({{"id", id}, {"compatible", true}});
+      return JsonResponse(200, {{"total", ids.size()}, {"offset", 0}, {"limit", "all"}, {"items", items},
+                                {"model", {{"id", request.params.at(0)}, {"version", version}}}});
+    }
+    // Compatible only: one join through the in-store index; with reasons: the two-step queries.
     auto result = all ? compatibility.DevicesWithReasons(iri, page.offset, page.limit)
-                      : compatibility.CompatibleDevices(iri, page.offset, page.limit);
+                      : index.CompatibleDevices(iri, page.offset, page.limit);
     nlohmann::json body = CandidatePageJson(Check(std::move(result)), page.limit, false);
     body["model"] = {{"id", request.params.at(0)}, {"version", version}};
     return JsonResponse(200, body);

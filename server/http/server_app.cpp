@@ -123,6 +123,8 @@ void ServerApp::RegisterRoutes() {
   server.Delete("/api/v1/models/" + id + "/versions/" + id, route(Permission::kWrite, api::DeleteModelVersion));
   server.Get("/api/v1/models/" + id + "/compatible-devices", route(Permission::kRead, api::CompatibleDevices));
   server.Post("/api/v1/devices", route(Permission::kWrite, api::RegisterDevice));
+  server.Post("/api/v1/devices:batch", route(Permission::kWrite, api::RegisterDevicesBatch));
+  server.Put("/api/v1/devices/" + id, route(Permission::kWrite, api::ReplaceDevice));
   server.Get("/api/v1/devices", route(Permission::kRead, api::ListDevices));
   server.Get("/api/v1/devices/" + id, route(Permission::kRead, api::GetDevice));
   server.Delete("/api/v1/devices/" + id, route(Permission::kWrite, api::DeleteDevice));

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "server/domain/roles.h"
@@ -58,6 +59,8 @@ class ServerStore {
 
   // Documents by (kind, key): kind "model" (key "id@version") or "device" (key id).
   Result<Ok> PutDocument(const std::string& kind, const std::string& key, const std::string& json);
+  // (key, json) pairs in one transaction: all stored or none.
+  Result<Ok> PutDocuments(const std::string& kind, const std::vector<std::pair<std::string, std::string>>& documents);
   Result<std::optional<std::string>> GetDocument(const std::string& kind, const std::string& key);
   Result<Ok> DeleteDocument(const std::string& kind, const std::string& key);
   Result<std::vector<std::string>> ListDocuments(const std::string& kind, int64_t offset, int64_t limit);
