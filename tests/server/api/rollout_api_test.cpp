@@ -4,6 +4,7 @@
 // a fleet service, and the `tinyforge rollout` CLI against this server.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -271,6 +272,97 @@ TEST_F(RolloutApiTest, WithoutAFleetServiceCreatingAnswers503) {
   EXPECT_EQ(response->status, 503);
   EXPECT_NE(response->body.find("fleet service not running"), std::string::npos) << response->body;
   EXPECT_EQ(Request("GET", "/api/v1/rollouts", "", viewer_)->status, 200);
+}
+
+
+// `tinyforge rollout` against this server: the real CLI binary, a token file, human and --json output.
+int RunCli(const std::string& arguments, std::string* output) {
+  const std::string tool = std::string(TINYFORGE_BINARY_DIR) + "/toolchain/tinyforge";
+  std::string command = "env -u TINYFORGE_TOKEN -u TINYFORGE_SERVER " + tool + " " + arguments + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return -1;
+  output->clear();
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output->append(buffer, n);
+  int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(RolloutApiTest, CliCreatesShowsPausesResumesCancelsAndRollsBack) {
+  const fs::path token_file = DataDir() / "cli-token";
+  std::ofstream(token_file) << engineer_ << "\n";
+  const std::string connection = "--server http://127.0.0.1:" + std::to_string(app_->port()) + " --token-file " + token_file.string();
+  std::string out;
+  ASSERT_EQ(RunCli("rollout create " + connection + " --artifact cli-v2 --rollback-artifact cli-v1 --devices cli-0,cli-1,cli-2,cli-3"
+                   " --groups 1,100% --error-threshold 0.3 --name night --json", &out), 0) << out;
+  json created = json::parse(out, nullptr, false);
+  ASSERT_TRUE(created.is_object()) << out;
+  const std::string id = std::to_string(created["id"].get<int64_t>());
+  EXPECT_EQ(created["device_count"], 4);
+  EXPECT_EQ(created["group_plan"], json({"1", "100%"}));
+
+  ASSERT_EQ(RunCli("rollout status " + id + " " + connection, &out), 0) << out;
+  EXPECT_NE(out.find("rollout " + id + " \"night\": running, group 1 of 2, artifact cli-v2, 4 devices"), std::string::npos) << out;
+  EXPECT_NE(out.find("group 1 (1): 1 devices"), std::string::npos) << out;
+  ASSERT_EQ(RunCli("rollout pause " + id + " --reason 'look first' " + connection, &out), 0) << out;
+  EXPECT_NE(out.find("paused"), std::string::npos) << out;
+  EXPECT_NE(out.find("reason: look first"), std::string::npos) << out;
+  EXPECT_EQ(RunCli("rollout pause " + id + " " + connection, &out), 1) << out;
+  EXPECT_NE(out.find("409"), std::string::npos) << out;
+  ASSERT_EQ(RunCli("rollout resume " + id + " " + connection, &out), 0) << out;
+  EXPECT_NE(out.find("running"), std::string::npos) << out;
+
+  // Two of the last three refuse: halted (2/3 > 30%), the CLI shows why, then rolls back.
+  auto canary = WaitStarted("cli-v2", 1);
+  dispatcher_->Deliver(canary[0], "cli-v2", UpdateOutcome::kConfirmed);
+  auto started = WaitStarted("cli-v2", 4);
+  dispatcher_->Deliver(started[1], "cli-v2", UpdateOutcome::kConfirmed);
+  dispatcher_->Deliver(started[2], "cli-v2", UpdateOutcome::kRefused, "WrongDeviceType");
+  dispatcher_->Deliver(started[3], "cli-v2", UpdateOutcome::kReverted, "health check failed");
+  WaitFor(created["id"], [](const json& r) { return r["state"] == "halted"; });
+  ASSERT_EQ(RunCli("rollout status " + id + " " + connection, &out), 0) << out;
+  EXPECT_NE(out.find("halted"), std::string::npos) << out;
+  EXPECT_NE(out.find(started[2] + " (group 2): refused: WrongDeviceType"), std::string::npos) << out;
+  ASSERT_EQ(RunCli("rollout rollback " + id + " " + connection, &out), 0) << out;
+  EXPECT_NE(out.find("rolling_back"), std::string::npos) << out;
+  EXPECT_NE(out.find("rollback to cli-v1: 1 devices"), std::string::npos) << out;
+  EXPECT_EQ(dispatcher_->Started("cli-v1"), std::vector<std::string>{started[1]});
+
+  ASSERT_EQ(RunCli("rollout status " + connection, &out), 0) << out;
+  EXPECT_NE(out.find("rollout " + id + " "), std::string::npos) << out;
+
+  // A second rollout, cancelled from the CLI.
+  ASSERT_EQ(RunCli("rollout create " + connection + " --artifact cli-v3 --devices cli-9 --json", &out), 0) << out;
+  const std::string second = std::to_string(json::parse(out)["id"].get<int64_t>());
+  ASSERT_EQ(RunCli("rollout cancel " + second + " " + connection, &out), 0) << out;
+  EXPECT_NE(out.find("cancelled"), std::string::npos) << out;
+}
+
+TEST_F(RolloutApiTest, CliReportsBadInputAndServerErrorsClearly) {
+  const fs::path token_file = DataDir() / "cli-token-2";
+  std::ofstream(token_file) << engineer_ << "\n";
+  const std::string server = "--server http://127.0.0.1:" + std::to_string(app_->port());
+  const std::string connection = server + " --token-file " + token_file.string();
+  std::string out;
+  EXPECT_EQ(RunCli("rollout status 1 " + server, &out), 1);
+  EXPECT_NE(out.find("no API token"), std::string::npos) << out;
+  const fs::path wrong = DataDir() / "wrong-token";
+  std::ofstream(wrong) << "tf_not_a_token\n";
+  EXPECT_EQ(RunCli("rollout status " + server + " --token-file " + wrong.string(), &out), 1);
+  EXPECT_NE(out.find("401"), std::string::npos) << out;
+  EXPECT_EQ(RunCli("rollout status 1 --server http://127.0.0.1:1 --token-file " + token_file.string(), &out), 1);
+  EXPECT_NE(out.find("cannot reach"), std::string::npos) << out;
+  EXPECT_EQ(RunCli("rollout status 1/../2 " + connection, &out), 2);
+  EXPECT_NE(out.find("id: must be a positive integer"), std::string::npos) << out;
+  EXPECT_EQ(RunCli("rollout create " + connection + " --artifact a --devices x,y --groups 50%", &out), 1);
+  EXPECT_NE(out.find("400"), std::string::npos) << out;
+  EXPECT_NE(out.find("must reach every device"), std::string::npos) << out;
+  EXPECT_EQ(RunCli("rollout create " + connection + " --artifact a", &out), 1);
+  EXPECT_NE(out.find("--devices"), std::string::npos) << out;
+  EXPECT_EQ(RunCli("rollout create " + connection + " --artifact a --devices x --model m", &out), 2) << out;
+  EXPECT_EQ(RunCli("rollout status 424242 " + connection, &out), 1);
+  EXPECT_NE(out.find("404"), std::string::npos) << out;
 }
 
 }  // namespace
