@@ -7,16 +7,21 @@
 # merge_results.py scores everything the same way. footprint: the Cortex-M4 replay image of the
 # CWRU new-class stream (bench/m4/tinyol) on QEMU: its accuracy must equal the host's; flash/RAM
 # and instructions per update/inference -> bench/results/tinyol.json.
-# Build dirs: TINYOL_HOST_BUILD (build/h-tinyol), TINYOL_M4_BUILD (build/h-tinyol-m4).
+# Build dirs: TINYOL_HOST_BUILD (the shared build/host-release), TINYOL_M4_BUILD (prefix of the
+# four Cortex-M4 replay builds, build/h-tinyol-m4-*); work files in TINYOL_WORK
+# (build/h-tinyol-work). Every build step takes /tmp/tf-build.lock (TINYOL_LOCK): the machine's
+# other builds share its two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SHARED=${TINYFORGE_SHARED_DIR:-$ROOT/../shared}
 SHARED=$(cd "$SHARED" && pwd)
 JOBS=${JOBS:-2}
-HOST=${TINYOL_HOST_BUILD:-$ROOT/build/h-tinyol}
+HOST=${TINYOL_HOST_BUILD:-$ROOT/build/host-release}
+# Cortex-M4 build dirs: $M4-<float|int8>-<MinSizeRel|Release> (docs/tinyol.md, "Flash").
 M4=${TINYOL_M4_BUILD:-$ROOT/build/h-tinyol-m4}
-WORK=$HOST/tinyol-work
+LOCK=${TINYOL_LOCK:-/tmp/tf-build.lock}
+WORK=${TINYOL_WORK:-$ROOT/build/h-tinyol-work}
 RESULTS=$ROOT/bench/results
 PLOTS=$ROOT/docs/img
 PYTHON=/usr/bin/python3
@@ -26,9 +31,9 @@ mkdir -p "$WORK" "$RESULTS" "$PLOTS"
 
 build_host() {
   if [ ! -f "$HOST/build.ninja" ]; then
-    cmake -S "$ROOT" -B "$HOST" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    flock "$LOCK" cmake -S "$ROOT" -B "$HOST" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   fi
-  cmake --build "$HOST" --target tinyol_experiments -j "$JOBS" >/dev/null
+  flock "$LOCK" cmake --build "$HOST" --target tinyol_experiments -j "$JOBS" >/dev/null
 }
 
 streams_of() {
@@ -50,20 +55,41 @@ run_experiment() {
   (cd bench/tinyol && "$PYTHON" merge_results.py "$experiment" "$WORK" "$RESULTS" "$PLOTS")
 }
 
+# One replay image: $1 = float|int8 (frozen model), $2 = CMake build type. Writes
+# $WORK/m4_replay-<model>-<type>.{json,size,build}.
+footprint_variant() {
+  local model=$1 build_type=$2
+  local dir=$M4-$model-$build_type tag=$model-$build_type data=$WORK/device int8=OFF
+  if [ "$model" = int8 ]; then data=$WORK/device-int8; int8=ON; fi
+  flock "$LOCK" cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchains/arm-none-eabi.cmake" \
+    -DCMAKE_BUILD_TYPE="$build_type" -DTINYFORGE_SHARED_DIR="$SHARED" \
+    -DTINYFORGE_TINYOL_DEVICE_DIR="$data" -DTINYFORGE_TINYOL_FROZEN_INT8=$int8 >/dev/null
+  flock "$LOCK" cmake --build "$dir" --target tinyol_replay m4count_plugin -j "$JOBS" >/dev/null
+  local elf=$dir/bench/m4/tinyol/tinyol_replay.elf
+  echo "-- $tag"
+  "$PYTHON" "$SHARED/tools/qemu-m4/m4run.py" --plugin "$dir/qemu-m4-plugin/libm4count.so" \
+    --mode tb --json "$WORK/m4_replay-$tag.json" "$elf" | tail -n 30
+  arm-none-eabi-size -A "$elf" > "$WORK/m4_replay-$tag.size"
+  local upper
+  upper=$(echo "$build_type" | tr a-z A-Z)
+  {
+    echo "frozen_model $model"
+    echo "build_type $build_type"
+    echo "compiler $(arm-none-eabi-gcc --version | head -n 1)"
+    echo "flags $(grep -E "^CMAKE_CXX_FLAGS(_$upper)?:" "$dir/CMakeCache.txt" | cut -d= -f2- | tr '\n' ' ')"
+  } > "$WORK/m4_replay-$tag.build"
+}
+
+# The reported image is float + MinSizeRel (-Os); the int8 model and -O3 are measured beside it.
 footprint() {
   echo "== footprint"
-  if [ ! -f "$WORK/device/stream_shape.bin" ] || [ ! -f "$WORK/cwru_new_class_hidden.sklearn.json" ]; then
+  if [ ! -f "$WORK/device-int8/stream_shape.bin" ] || [ ! -f "$WORK/cwru_new_class_hidden.sklearn.json" ]; then
     run_experiment cwru-new-class
   fi
-  cmake -S "$ROOT" -B "$M4" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchains/arm-none-eabi.cmake" \
-    -DCMAKE_BUILD_TYPE=Release -DTINYFORGE_SHARED_DIR="$SHARED" \
-    -DTINYFORGE_TINYOL_DEVICE_DIR="$WORK/device" >/dev/null
-  cmake --build "$M4" --target tinyol_replay m4count_plugin -j "$JOBS" >/dev/null
-  local elf=$M4/bench/m4/tinyol/tinyol_replay.elf
-  "$PYTHON" "$SHARED/tools/qemu-m4/m4run.py" --plugin "$M4/qemu-m4-plugin/libm4count.so" \
-    --mode tb --json "$WORK/m4_replay.json" "$elf" | tail -n 30
-  arm-none-eabi-size -A "$elf" > "$WORK/m4_replay.size"
-  "$PYTHON" bench/tinyol/write_footprint.py "$WORK" "$RESULTS/tinyol.json"
+  for model in float int8; do
+    for build_type in MinSizeRel Release; do footprint_variant "$model" "$build_type"; done
+  done
+  "$PYTHON" bench/tinyol/write_footprint.py "$WORK" "$RESULTS/tinyol.json" float-MinSizeRel
 }
 
 target=${1:-all}

@@ -8,6 +8,7 @@
 
 #include "toolchain/data/cwru.h"
 #include "toolchain/emit/tfm_emitter.h"
+#include "toolchain/passes/quantize.h"
 #include "toolchain/passes/standardize.h"
 #include "toolchain/preprocess/pipeline.h"
 #include "toolchain/train/autoencoder.h"
@@ -190,6 +191,14 @@ Result<CwruStreams> BuildCwruStreams(const std::string& dir, CwruExperiment expe
   if (!full_blob.ok()) return full_blob.error();
   auto hidden_blob = toolchain::EmitTfm(TruncateAtLastHidden(full));
   if (!hidden_blob.ok()) return hidden_blob.error();
+  // int8 variant, as the pipeline quantizes: the MLP calibrated on the standardized training
+  // windows, then the float standardization prepended (Mul, Add, then Quantize).
+  auto hidden_int8_graph = toolchain::QuantizeGraph(TruncateAtLastHidden(trained->graph),
+                                                    train_std, train_matrix->rows);
+  if (!hidden_int8_graph.ok()) return hidden_int8_graph.error();
+  TINYFORGE_TRY(toolchain::PrependStandardization(*hidden_int8_graph, standardization));
+  auto hidden_int8_blob = toolchain::EmitTfm(*hidden_int8_graph);
+  if (!hidden_int8_blob.ok()) return hidden_int8_blob.error();
 
   // Rows in replay order: warm-up (the training windows, shuffled), then 1, 2, 3 HP (each
   // segment shuffled).
@@ -231,10 +240,15 @@ Result<CwruStreams> BuildCwruStreams(const std::string& dir, CwruExperiment expe
   auto hidden = RunRows(*hidden_blob, raw, rows.size());
   if (!hidden.ok()) return hidden.error();
   const size_t hidden_cols = hidden->size() / rows.size();
+  auto hidden_int8 = RunRows(*hidden_int8_blob, raw, rows.size());
+  if (!hidden_int8.ok()) return hidden_int8.error();
+  if (hidden_int8->size() != hidden->size()) return MakeError("int8 hidden model: output size");
 
   CwruStreams out;
   out.full_blob = std::move(*full_blob);
   out.hidden_blob = std::move(*hidden_blob);
+  out.hidden_int8_blob = std::move(*hidden_int8_blob);
+  out.hidden_int8 = std::move(*hidden_int8);
   const std::string base = new_class ? "cwru_new_class" : "cwru_new_bearing";
   for (Stream* s : {&out.hidden, &out.features}) {
     s->class_names = class_names;

@@ -19,6 +19,11 @@ struct CwruStreams {
   Stream features;  // learner input = the 24 dsp features themselves
   std::vector<uint8_t> hidden_blob;  // frozen model up to the last hidden layer (.tfm, float)
   std::vector<uint8_t> full_blob;    // the whole frozen classifier (.tfm, float)
+  // The same hidden-layer model quantized to int8 (float interface: Quantize in, Dequantize
+  // out; calibrated on the warm-up windows) and the learner inputs it gives for every row, in
+  // stream order (rows x hidden.cols). Only for the footprint comparison (docs/tinyol.md, "Flash").
+  std::vector<uint8_t> hidden_int8_blob;
+  std::vector<float> hidden_int8;
 };
 
 // New class: classes = normal + {IR,B,OR} x {007,021}; trained at 0 HP without OR021; the stream

@@ -61,12 +61,10 @@ Result<tinyforge::bench::LearnerRun> RunOurs(const Stream& stream, const std::st
 
 // The replay data of the Cortex-M4 image: frozen hidden-layer blob, its raw inputs, the host's
 // hidden activations, labels and our host predictions (the device must reproduce them).
-Result<void> WriteDeviceFiles(const tinyforge::bench::CwruStreams& streams,
+Result<void> WriteDeviceFiles(const Stream& s, const std::vector<uint8_t>& blob,
                               const tinyforge::bench::LearnerRun& run, const std::string& dir) {
   std::filesystem::create_directories(dir);
-  const Stream& s = streams.hidden;
-  TINYFORGE_TRY(WriteBytes(dir + "/frozen_hidden.tfm", streams.hidden_blob.data(),
-                           streams.hidden_blob.size()));
+  TINYFORGE_TRY(WriteBytes(dir + "/frozen_hidden.tfm", blob.data(), blob.size()));
   TINYFORGE_TRY(WriteBytes(dir + "/stream_inputs.bin", s.frozen_inputs.data(),
                            s.frozen_inputs.size() * 4));
   TINYFORGE_TRY(WriteBytes(dir + "/stream_hidden.bin", s.features.data(), s.features.size() * 4));
@@ -89,7 +87,18 @@ Result<void> Cwru(const std::string& shared, const std::string& out_dir,
   auto features = RunOurs(streams->features, out_dir);
   if (!features.ok()) return features.error();
   if (experiment == tinyforge::bench::CwruExperiment::kNewClass) {
-    TINYFORGE_TRY(WriteDeviceFiles(*streams, *hidden, out_dir + "/device"));
+    TINYFORGE_TRY(
+        WriteDeviceFiles(streams->hidden, streams->hidden_blob, *hidden, out_dir + "/device"));
+    // The int8 frozen model's variant (flash comparison): same rows, its own hidden activations,
+    // our learner's host predictions on them.
+    Stream int8 = streams->hidden;
+    int8.name += "_int8";
+    int8.features = streams->hidden_int8;
+    int8.meta["learner_input"] = "last hidden layer of the int8-quantized frozen MLP, dequantized";
+    auto int8_run = RunOurs(int8, out_dir);
+    if (!int8_run.ok()) return int8_run.error();
+    TINYFORGE_TRY(WriteDeviceFiles(int8, streams->hidden_int8_blob, *int8_run,
+                                   out_dir + "/device-int8"));
   }
   return {};
 }

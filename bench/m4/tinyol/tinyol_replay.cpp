@@ -32,9 +32,18 @@ constexpr uint16_t kHidden = 16;
 constexpr uint32_t kArenaBytes = 1024;
 constexpr uint32_t kReportInferEvery = 1;  // every row is counted (the regions are identical)
 
-// Exactly the ops of the hidden-layer model: standardization (Mul, Add) and two dense layers.
+#if TINYOL_FROZEN_INT8
+// The int8 hidden-layer model: float standardization (Mul, Add), Quantize, two int8 dense layers
+// (reference kernel: the host's, so the activations are bit-identical), Dequantize.
+const tinyforge::OpRegistration kModelOps[] = {
+    tinyforge::ops::kMul, tinyforge::ops::kAdd, tinyforge::ops::kQuantize,
+    tinyforge::ops::kFullyConnectedReference, tinyforge::ops::kDequantize};
+#else
+// Exactly the ops of the float hidden-layer model: standardization (Mul, Add) and two dense
+// layers, FullyConnected registered float-only so no int8 FC kernel is linked.
 const tinyforge::OpRegistration kModelOps[] = {tinyforge::ops::kMul, tinyforge::ops::kAdd,
-                                               tinyforge::ops::kFullyConnected};
+                                               tinyforge::ops::kFullyConnectedF32};
+#endif
 const tinyforge::OpResolver kResolver(kModelOps, sizeof(kModelOps) / sizeof(kModelOps[0]));
 alignas(16) uint8_t g_arena[kArenaBytes];
 learn::StaticLearner<learn::Task::kClassification, kHidden, tinyforge::bench::kTinyolMaxClasses,

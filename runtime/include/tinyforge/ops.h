@@ -53,6 +53,13 @@ TINYFORGE_OPS_WITH_OPTIMIZED_KERNELS(TINYFORGE_OPS_DECLARE_VARIANTS)
       static_cast<uint16_t>(format::OpCode::k##name), &Prepare##name, &Eval##name##Reference, \
       &ScratchBytes##name};
 TINYFORGE_OPS_WITH_OPTIMIZED_KERNELS(TINYFORGE_OPS_DEFINE_OPTIMIZABLE)
+// kFullyConnectedF32: float32 only (int8 is refused at Prepare with kDTypeMismatch), so a
+// firmware running a float model links no int8 FullyConnected kernel (about 3 KB on Cortex-M4).
+Status PrepareFullyConnectedF32(const OpContext& context);
+Status EvalFullyConnectedF32(const OpContext& context);
+inline constexpr OpRegistration kFullyConnectedF32{
+    static_cast<uint16_t>(format::OpCode::kFullyConnected), &PrepareFullyConnectedF32,
+    &EvalFullyConnectedF32, &ScratchBytesFullyConnected};
 // The other ops have one kernel set.
 TINYFORGE_OPS_DEFINE_PLAIN(MaxPool2D)
 TINYFORGE_OPS_DEFINE_PLAIN(AveragePool2D)

@@ -39,25 +39,28 @@ Status ReadShape(const OpContext& context, const format::FullyConnectedParams** 
   return Status::kOk;
 }
 
+Status EvalF32(const OpContext& context, const format::FullyConnectedParams* params,
+               const FullyConnectedShape& shape) {
+  kernels::FullyConnectedF32Args args{};
+  args.input = context.inputs[0].As<const float>();
+  args.weights = context.inputs[1].As<const float>();
+  args.bias = internal::OptionalFloat(context, internal::kBiasSlot);
+  args.output = context.output.As<float>();
+  args.batch = shape.batch;
+  args.input_depth = shape.input_depth;
+  args.output_depth = shape.output_depth;
+  TINYFORGE_RETURN_IF_ERROR(
+      internal::ActivationRangeF32(params->activation, &args.activation_min, &args.activation_max));
+  kernels::reference::FullyConnectedF32(args);
+  return Status::kOk;
+}
+
 template <KernelSet kSet>
 Status Eval(const OpContext& context) {
   const format::FullyConnectedParams* params = nullptr;
   FullyConnectedShape shape{};
   TINYFORGE_RETURN_IF_ERROR(ReadShape(context, &params, &shape));
-  if (context.inputs[0].dtype == DType::kFloat32) {
-    kernels::FullyConnectedF32Args args{};
-    args.input = context.inputs[0].As<const float>();
-    args.weights = context.inputs[1].As<const float>();
-    args.bias = internal::OptionalFloat(context, internal::kBiasSlot);
-    args.output = context.output.As<float>();
-    args.batch = shape.batch;
-    args.input_depth = shape.input_depth;
-    args.output_depth = shape.output_depth;
-    TINYFORGE_RETURN_IF_ERROR(
-        internal::ActivationRangeF32(params->activation, &args.activation_min, &args.activation_max));
-    kernels::reference::FullyConnectedF32(args);
-    return Status::kOk;
-  }
+  if (context.inputs[0].dtype == DType::kFloat32) return EvalF32(context, params, shape);
   kernels::FullyConnectedS8Args args{};
   args.input = context.inputs[0].As<const int8_t>();
   args.weights = context.inputs[1].As<const int8_t>();
@@ -87,6 +90,23 @@ Status PrepareFullyConnected(const OpContext& context) {
   TINYFORGE_RETURN_IF_ERROR(internal::ActivationRangeF32(params->activation, &low, &high));
   if (ScratchBytesFullyConnected(context) > context.scratch_bytes) return Status::kScratchTooSmall;
   return Status::kOk;
+}
+
+// Float-only registration: Prepare refuses int8 before the shared checks, so Eval never needs
+// (and a float-model firmware never links) the int8 kernels.
+Status PrepareFullyConnectedF32(const OpContext& context) {
+  if (context.input_count > 0 && context.inputs[0].dtype != DType::kFloat32) {
+    return Status::kDTypeMismatch;
+  }
+  return PrepareFullyConnected(context);
+}
+
+Status EvalFullyConnectedF32(const OpContext& context) {
+  const format::FullyConnectedParams* params = nullptr;
+  FullyConnectedShape shape{};
+  TINYFORGE_RETURN_IF_ERROR(ReadShape(context, &params, &shape));
+  if (context.inputs[0].dtype != DType::kFloat32) return Status::kDTypeMismatch;
+  return EvalF32(context, params, shape);
 }
 
 Status EvalFullyConnected(const OpContext& context) {

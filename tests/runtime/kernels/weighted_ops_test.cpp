@@ -223,6 +223,34 @@ struct FcFixture {
   }
 };
 
+// kFullyConnectedF32 (float-only firmware): same float results as kFullyConnected; int8 refused
+// at Prepare and at Eval, so the int8 kernels are never reached.
+TEST(FullyConnectedOpTest, FloatOnlyRegistrationMatchesAndRefusesInt8) {
+  testing::Rng rng(15);
+  const uint32_t batch = 2, in = 17, out = 5;
+  const auto x = RandomValues<float>(rng, batch * in, -2, 2);
+  const auto w = RandomValues<float>(rng, out * in, -1, 1);
+  const auto b = RandomValues<float>(rng, out, -1, 1);
+  OpHarness general, float_only;
+  for (OpHarness* h : {&general, &float_only}) {
+    h->Input<float>({batch, in}, x);
+    h->Input<float>({out, in}, w, true);
+    h->Input<float>({out}, b, true);
+    h->Output<float>({batch, out});
+    h->SetParams(format::FullyConnectedParams{1, {}});
+  }
+  ASSERT_EQ(general.Run(ops::kFullyConnected), Status::kOk);
+  ASSERT_EQ(float_only.Run(ops::kFullyConnectedF32), Status::kOk);
+  EXPECT_EQ(general.OutputValues<float>(), float_only.OutputValues<float>());
+
+  FcFixture f;
+  EXPECT_EQ(f.h.Prepare(ops::kFullyConnected), Status::kOk);
+  EXPECT_EQ(f.h.Prepare(ops::kFullyConnectedF32), Status::kDTypeMismatch);
+  EXPECT_EQ(ops::kFullyConnectedF32.eval(f.h.context), Status::kDTypeMismatch);
+  f.h.context.input_count = 0;
+  EXPECT_EQ(f.h.Prepare(ops::kFullyConnectedF32), Status::kBadOpArity);
+}
+
 TEST(FullyConnectedOpTest, PrepareAcceptsValidInt8) {
   FcFixture f;
   EXPECT_EQ(f.h.Prepare(ops::kFullyConnected), Status::kOk);
