@@ -66,6 +66,8 @@ Result<std::unique_ptr<FleetBridge>> FleetBridge::Start(const BridgeOptions& opt
   // Offers and chunks to thousands of devices at once: do not throttle at 20 in flight.
   mosquitto_max_inflight_messages_set(bridge->mosq_, 1000);
   mosquitto_reconnect_delay_set(bridge->mosq_, 1, 10, true);
+  // One chunk per ack: Nagle would hold each small chunk until the previous one is ACKed.
+  mosquitto_int_option(bridge->mosq_, MOSQ_OPT_TCP_NODELAY, 1);
 
   bridge->writer_ = std::thread([raw = bridge.get()] { raw->WriterLoop(); });
   const int rc = mosquitto_connect_async(bridge->mosq_, options.broker.host.c_str(),

@@ -205,6 +205,9 @@ Result<Ok> MosquittoProcess::Launch(int fixed_port) {
          << "acl_file " << (dir / "acl").string() << "\npersistence false\n"
          << "log_dest file " << log.string() << "\nlog_type error\nlog_type warning\n"
          << "log_type notice\nconnection_messages true\n"
+         // Small request/response packets (chunk, ack): without this Nagle + delayed ACK add
+         // ~40 ms to each OTA round trip.
+         << "set_tcp_nodelay true\n"
          << "max_inflight_messages " << options_.max_inflight_messages << "\n"
          << "max_queued_messages " << options_.max_queued_messages << "\n";
     // As root, run as root: the default drop to 'mosquitto' could not read this 0700 folder.
