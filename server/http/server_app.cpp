@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include "server/api/fleet_handlers.h"
 #include "server/api/handlers.h"
+#include "server/fleet/fleet_service.h"
 
 namespace tinyforge::server::http {
 namespace {
@@ -46,6 +48,7 @@ kg::Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerOptions options) {
     kg::VirtuosoOptions virtuoso;
     virtuoso.data_dir = options.data_dir / "virtuoso";
     virtuoso.remove_data_dir_on_stop = options.remove_store_data_on_exit;
+    if (options.store_buffers > 0) virtuoso.number_of_buffers = options.store_buffers;
     auto store = kg::StoreSupervisor::StartPrivate(virtuoso, options.store_probe_interval_ms);
     if (!store.ok()) return store.error();
     app->store_ = std::move(store.value());
@@ -54,6 +57,20 @@ kg::Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerOptions options) {
                                   options.external_graph_store_url, options.external_user,
                                   options.external_password, 30000};
     app->store_ = kg::StoreSupervisor::External(endpoints, options.store_probe_interval_ms);
+  }
+  if (options.fleet) {
+    // The MQTT side: broker (private unless --mqtt-url), ingest, OTA distributor, signing key.
+    fleet::FleetServiceOptions fleet_options;
+    fleet_options.data_dir = options.data_dir;
+    fleet_options.mqtt_url = options.mqtt_url;
+    if (!options.mqtt_user.empty()) fleet_options.mqtt_user = options.mqtt_user;
+    fleet_options.mqtt_password = options.mqtt_password;
+    fleet_options.remove_broker_data_on_stop = options.remove_store_data_on_exit;
+    auto service = fleet::FleetService::Start(fleet_options);
+    if (!service.ok()) return kg::MakeError(kg::ErrorKind::kProcess, "fleet service: " + service.error().message);
+    app->fleet_ = std::move(service).value();
+    app->fleet_->distributor().SetCompatibilityCheck(api::KnowledgeGraphCompatibility(*app->store_));
+    if (options.update_dispatcher == nullptr) app->rollouts_->SetDispatcher(&app->fleet_->distributor());
   }
   app->http_ = std::make_unique<httplib::Server>();
   app->http_->set_payload_max_length(options.max_body_bytes);
@@ -76,6 +93,7 @@ void ServerApp::Stop() {
   if (http_) http_->stop();
   if (thread_.joinable()) thread_.join();
   rollouts_.reset();  // before the dispatcher it listens to goes away
+  fleet_.reset();     // distributor, bridge (commits what it accepted), broker
   store_.reset();
 }
 
@@ -110,7 +128,7 @@ void ServerApp::RegisterRoutes() {
       request.body = in.body;
       request.content_type = MediaType(in.get_header_value("Content-Type"));
       request.accept = in.get_header_value("Accept");
-      ApiContext context{*store_, *db_, rollouts_.get()};
+      ApiContext context{*store_, *db_, rollouts_.get(), fleet_.get()};
       Write(out, handler(context, request));
     };
   };
@@ -121,6 +139,7 @@ void ServerApp::RegisterRoutes() {
   server.Get("/api/v1/models/" + id, route(Permission::kRead, api::GetModel));
   server.Get("/api/v1/models/" + id + "/versions/" + id, route(Permission::kRead, api::GetModelVersion));
   server.Delete("/api/v1/models/" + id + "/versions/" + id, route(Permission::kWrite, api::DeleteModelVersion));
+  server.Put("/api/v1/models/" + id + "/versions/" + id, route(Permission::kWrite, api::ReplaceModelVersion));
   server.Get("/api/v1/models/" + id + "/compatible-devices", route(Permission::kRead, api::CompatibleDevices));
   server.Post("/api/v1/devices", route(Permission::kWrite, api::RegisterDevice));
   server.Post("/api/v1/devices:batch", route(Permission::kWrite, api::RegisterDevicesBatch));
@@ -148,6 +167,12 @@ void ServerApp::RegisterRoutes() {
   server.Post("/api/v1/rollouts/" + id + "/resume", route(Permission::kWrite, api::ResumeRollout));
   server.Post("/api/v1/rollouts/" + id + "/cancel", route(Permission::kWrite, api::CancelRollout));
   server.Post("/api/v1/rollouts/" + id + "/rollback", route(Permission::kWrite, api::RollbackRollout));
+  server.Post("/api/v1/artifacts", route(Permission::kWrite, api::UploadArtifact));
+  server.Get("/api/v1/artifacts", route(Permission::kRead, api::ListArtifacts));
+  server.Get("/api/v1/fleet/stats", route(Permission::kRead, api::FleetStats));
+  server.Get("/api/v1/fleet/devices/" + id, route(Permission::kRead, api::GetFleetDevice));
+  server.Get("/api/v1/fleet/devices/" + id + "/alerts", route(Permission::kRead, api::ListFleetDeviceAlerts));
+  server.Post("/api/v1/fleet/devices/" + id + "/update", route(Permission::kWrite, api::UpdateFleetDevice));
   server.set_error_handler([](const httplib::Request&, httplib::Response& out) {
     if (!out.body.empty()) return;
     std::string message = out.status == 413 ? "request body too large" : out.status == 404 ? "no such route" : "request failed";

@@ -22,6 +22,9 @@ struct VirtuosoOptions {
   bool remove_data_dir_on_stop = false;      // tests: leave nothing behind
   // Rows a single SELECT may return. Far above any page we ask for; clients still verify counts.
   long result_set_max_rows = 1000000;
+  // 8 KiB pages Virtuoso keeps in memory (20000 = 160 MB). A 100k-device registry (~4.5M triples)
+  // needs ~300000 (2.4 GB) to stay out of disk reads; see docs/ontology.md.
+  long number_of_buffers = 20000;
 };
 
 class VirtuosoProcess {
