@@ -29,11 +29,12 @@ uint64_t Mix(uint64_t x) {  // splitmix64: independent per-device streams from o
 }  // namespace
 
 SimDevice::SimDevice(const FleetOptions& options, const DeviceAccount& account, uint32_t index,
-                     FleetCounters* counters)
+                     FleetCounters* counters, const std::atomic<bool>* quiet)
     : options_(options),
       account_(account),
       index_(index),
       counters_(counters),
+      quiet_(quiet),
       flash_(options.device_type.meta_bytes, options.device_type.slot_bytes),
       rng_(Mix(static_cast<uint64_t>(options.seed) << 32 | index)) {
   config_.device_id = account_.id.c_str();
@@ -228,6 +229,7 @@ void SimDevice::LostConnection(Clock::time_point now, uint32_t retry_ms) {
 
 void SimDevice::AfterNetworkCall(int rc, Clock::time_point now) {
   if (reboot_pending_) {
+    if (!flash_.powered()) counters_->power_losses.fetch_add(1, std::memory_order_relaxed);
     StartReboot(now);
     return;
   }
@@ -332,7 +334,9 @@ void SimDevice::OnMessageCallback(struct mosquitto*, void* context,
     // A new download (not a resume): maybe the supply drops somewhere in its flash writes.
     const bool armed = faults.power_loss_at_byte >= 0 && faults.power_loss_rate <= 0;
     if (self->agent_->ota().state() == OtaState::kIdle &&
+        self->power_losses_armed_ < faults.max_power_losses &&
         (armed || self->Chance(faults.power_loss_rate)) && bytes >= wire::kHeaderBytes + 12) {
+      ++self->power_losses_armed_;
       const uint32_t chunk_bytes = wire::GetU16(payload + wire::kHeaderBytes + 4);
       const uint32_t chunk_count = wire::GetU32(payload + wire::kHeaderBytes + 8);
       // Work units: one per byte written plus one per erase, with the record writes after.
@@ -431,12 +435,13 @@ void SimDevice::Tick(Clock::time_point now) {
       break;
   }
   if (agent_ == nullptr) return;
+  const bool quiet = quiet_ != nullptr && quiet_->load(std::memory_order_relaxed);
   // The application keeps running while offline; its messages wait in the agent's buffer.
-  if (options_.inference_period_ms > 0 && now >= next_inference_) {
+  if (!quiet && options_.inference_period_ms > 0 && now >= next_inference_) {
     next_inference_ = now + DeviceDuration(options_.inference_period_ms);
     RunInference(now);
   }
-  if (options_.telemetry_period_ms > 0 && now >= next_telemetry_) {
+  if (!quiet && options_.telemetry_period_ms > 0 && now >= next_telemetry_) {
     next_telemetry_ = now + DeviceDuration(options_.telemetry_period_ms);
     const uint32_t dropped_before = agent_->outbound().dropped();
     counters_->telemetry_queued.fetch_add(1, std::memory_order_relaxed);

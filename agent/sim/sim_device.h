@@ -7,6 +7,7 @@
 
 #include <mosquitto.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -29,8 +30,10 @@ class SimDevice {
  public:
   enum class Phase : uint8_t { kOff, kWaitingToConnect, kConnecting, kOnline, kOffline, kRebooting, kDead };
 
+  // `quiet` (may be nullptr): when set, the application stops producing messages (tests wait for
+  // the buffers to drain and then compare what was sent with what the server stored).
   SimDevice(const FleetOptions& options, const DeviceAccount& account, uint32_t index,
-            FleetCounters* counters);
+            FleetCounters* counters, const std::atomic<bool>* quiet = nullptr);
   ~SimDevice();
   SimDevice(const SimDevice&) = delete;
   SimDevice& operator=(const SimDevice&) = delete;
@@ -91,6 +94,7 @@ class SimDevice {
   DeviceAccount account_;
   uint32_t index_;
   FleetCounters* counters_;
+  const std::atomic<bool>* quiet_;
   host::MemoryFlash flash_;
   std::unique_ptr<Agent> agent_;
   AgentConfig config_{};
@@ -100,7 +104,8 @@ class SimDevice {
   Phase phase_ = Phase::kOff;
   bool connected_ = false;
   bool reboot_pending_ = false;
-  bool bad_health_ = false;     // this board rejects every trial image (fault)
+  bool bad_health_ = false;
+  uint32_t power_losses_armed_ = 0;     // this board rejects every trial image (fault)
   double clock_rate_ = 1.0;     // device clock speed relative to real time (skew fault)
   std::string error_;
 

@@ -77,7 +77,8 @@ std::unique_ptr<SimFleet> SimFleet::Create(FleetOptions options, std::string* er
   for (int i = 0; i < threads; ++i) fleet->shards_.push_back(std::make_unique<Shard>());
   for (size_t i = 0; i < fleet->options_.accounts.size(); ++i) {
     auto device = std::make_unique<SimDevice>(fleet->options_, fleet->options_.accounts[i],
-                                              static_cast<uint32_t>(i), &fleet->counters_);
+                                              static_cast<uint32_t>(i), &fleet->counters_,
+                                              &fleet->quiet_);
     if (!device->Provision()) {
       *error = device->error();
       return nullptr;

@@ -33,6 +33,9 @@ class SimFleet {
 
   void Start();
   void Stop();  // idempotent
+  // Devices stop producing telemetry and inferences (networking and OTA go on), so a test can
+  // wait for pending_outbound == 0 and compare sent with stored. Quiesce(false) resumes.
+  void Quiesce(bool quiet = true) { quiet_ = quiet; }
   FleetSnapshot Snapshot() const;
   // After Stop(): boots a copy of every device's flash with a fresh agent core.
   FinalCheck PowerCycleCheck() const;
@@ -48,6 +51,7 @@ class SimFleet {
   FleetCounters counters_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> quiet_{false};
   std::chrono::steady_clock::time_point started_;
   bool running_ = false;
 };

@@ -31,6 +31,7 @@ struct DeviceAccount {
 struct FaultOptions {
   double power_loss_rate = 0;       // per accepted offer: probability of a power cut during the update
   int64_t power_loss_at_byte = -1;  // >= 0: cut exactly after this many flash work units
+  uint32_t max_power_losses = 1;    // per device, so a device with rate 1.0 still finishes
   double drop_rate = 0;             // per device per second: probability the network drops
   uint32_t drop_ms = 2000;          // how long a drop lasts
   double corrupt_rate = 0;          // per received chunk: probability one bit is flipped
