@@ -328,19 +328,23 @@ Result<int64_t> RolloutStore::FinishInFlight(int64_t id, std::optional<int> grou
 Result<std::optional<int64_t>> RolloutStore::RecordResult(const UpdateResult& result, int64_t now_ms) {
   const std::string outcome = UpdateOutcomeName(result.outcome);
   // Forward update first: the newest rollout of this artifact that is waiting for this device, or
-  // that marked it cancelled itself (what the device really did wins over our mark).
+  // that marked it cancelled / timed out itself (what the device really did wins over our mark).
   {
     Statement select(db_,
                      "SELECT d.rollout_id, d.outcome FROM rollout_devices d JOIN rollouts r ON r.id = d.rollout_id"
                      " WHERE d.device_id = ? AND r.artifact_id = ? AND (d.phase = 'dispatched' OR"
-                     " (d.phase = 'done' AND d.outcome = 'cancelled')) ORDER BY d.rollout_id DESC LIMIT 1");
+                     " (d.phase = 'done' AND d.outcome IN ('cancelled', 'timed_out'))) ORDER BY d.rollout_id DESC LIMIT 1");
     if (!select.ok()) return SqlError(db_, "prepare route result");
     select.Bind(1, result.device_id);
     select.Bind(2, result.artifact_id);
     if (select.Step() == SQLITE_ROW) {
       int64_t rollout = select.Int(0);
-      bool already_cancelled = select.Text(1) == "cancelled";
-      if (already_cancelled && result.outcome == UpdateOutcome::kCancelled) return std::optional<int64_t>();
+      // A cancel or timeout we marked ourselves is replaced by a real, later answer (the device did
+      // install it: a rollback must know); the distributor's kCancelled echo changes nothing.
+      bool marked = !select.Text(1).empty();
+      if (marked && (result.outcome == UpdateOutcome::kCancelled || result.outcome == UpdateOutcome::kTimedOut)) {
+        return std::optional<int64_t>();
+      }
       Statement update(db_, "UPDATE rollout_devices SET phase = 'done', outcome = ?, detail = ?, finished_at = ?"
                             " WHERE rollout_id = ? AND device_id = ?");
       if (!update.ok()) return SqlError(db_, "prepare record result");

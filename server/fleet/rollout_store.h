@@ -53,7 +53,8 @@ class RolloutStore {
   Result<int64_t> FinishInFlight(int64_t id, std::optional<int> group, const std::string& outcome,
                                  const std::string& detail, int64_t now_ms);
   // Stores the result of one device in the newest rollout that dispatched `artifact_id` to it and
-  // has no final result for it (a "cancelled" mark may be overwritten by what really happened).
+  // has no final result for it (a "cancelled" or "timed_out" mark may be overwritten by a later
+  // confirmed / refused / reverted / incompatible: what really happened).
   // Returns the rollout id it applied to, or nullopt when none matched (a stray or late duplicate).
   Result<std::optional<int64_t>> RecordResult(const UpdateResult& result, int64_t now_ms);
   // Marks one device's update (or its rollback delivery) as failed to start (StartUpdate returned

@@ -313,6 +313,16 @@ TEST_F(RolloutEngineTest, GroupTimeoutCountsSilentDevicesAsTimedOut) {
   EXPECT_EQ(status.failures[0].device_id, started[9]);
   EXPECT_EQ(status.failures[0].outcome, "timed_out");
   EXPECT_EQ(dispatcher_.cancels, std::vector<std::string>{started[9]});
+  // The device did finish after all: its real answer replaces our timeout mark (a rollback must
+  // include it); the distributor's echo of the cancel changes nothing.
+  dispatcher_.Deliver(started[9], "model-v2", UpdateOutcome::kConfirmed);
+  dispatcher_.Deliver(started[9], "model-v2", UpdateOutcome::kCancelled);
+  engine_->Step();
+  status = Status(id);
+  EXPECT_EQ(status.groups[0].confirmed, 10);
+  EXPECT_TRUE(status.failures.empty());
+  EXPECT_EQ(status.state, RolloutState::kHalted);
+  EXPECT_EQ(engine_->unmatched_results(), 1);
 }
 
 TEST_F(RolloutEngineTest, AFailedStartCountsAsAFailure) {
