@@ -21,6 +21,7 @@ ApiError FromKgError(const kg::Error& error) {
 
 ApiResponse ErrorResponse(const ApiError& error) {
   nlohmann::json body = {{"error", {{"status", error.status}, {"code", error.code}, {"message", error.message}}}};
+  if (!error.violations.is_null()) body["error"]["violations"] = error.violations;
   return {error.status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 

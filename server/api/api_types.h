@@ -43,6 +43,9 @@ struct ApiError {
   int status;
   std::string code;
   std::string message;
+  // Structured SHACL results of a refused insert (api/shape_gate.h); null = none. Sent as
+  // error.violations next to the message, which lists the same results one per line.
+  nlohmann::json violations = nullptr;
 };
 
 // Everything a handler may use; owned by the server.

@@ -68,7 +68,9 @@ ApiResponse RegisterDevicesBatch(ApiContext& context, const ApiRequest& request)
         devices.push_back(ValidateDevice(items[i]));
         RequirePathSafeId(devices.back().id, "id");
       } catch (const ApiFailure& failure) {
-        Fail(failure.error.status, failure.error.code, where + ": " + failure.error.message);
+        ApiFailure named = failure;  // keeps the structured SHACL violations
+        named.error.message = where + ": " + failure.error.message;
+        throw named;
       }
       auto [it, inserted] = first_index.emplace(devices.back().id, i);
       if (!inserted) {

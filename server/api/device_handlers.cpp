@@ -1,6 +1,7 @@
 // Device routes: register a WoT TD 1.1 with capabilities, list, get, delete, deployments,
 // compatible models, the /things directory, runtime releases.
 #include "server/api/handler_support.h"
+#include "server/api/shape_gate.h"
 #include "server/api/handlers.h"
 #include "server/domain/thing_description.h"
 #include "server/kg/compatibility_index.h"
@@ -80,15 +81,19 @@ domain::ThingDescriptionOutline Outline(const json& td) {
 
 }  // namespace
 
-// TD 1.1 checks and the capability mapping together, so one 400 lists every violation.
+// TD 1.1 structure (JSON-LD level: @context, security, forms...), the JSON types the mapping needs,
+// and the registry shapes on the mapped triples, together: one 400 lists every violation.
 kg::DeviceDescription detail::ValidateDevice(const json& td) {
   std::vector<std::string> violations = domain::ValidateThingDescription(Outline(td));
   auto parsed = kg::ParseDeviceDescription(td);
-  if (violations.empty() && parsed.ok()) return parsed.value();
-  std::string message = "Thing Description is invalid:";
-  for (const auto& line : violations) message += "\n  " + line;
-  if (!parsed.ok()) message += "\n" + parsed.error().message;
-  Fail(400, "invalid_thing_description", message);
+  if (!parsed.ok()) {
+    std::string message = "Thing Description is invalid:";
+    for (const auto& line : violations) message += "\n  " + line;
+    message += "\n" + parsed.error().message;
+    Fail(400, "invalid_thing_description", message);
+  }
+  RequireShapes(kg::DeviceTriples(*parsed), "Thing Description", violations, "invalid_thing_description");
+  return parsed.value();
 }
 
 namespace {
@@ -231,6 +236,7 @@ ApiResponse RegisterRuntime(ApiContext& context, const ApiRequest& request) noex
   return Guard(context, [&] {
     json body = ParseJsonBody(request, "runtime release");
     kg::RuntimeRelease runtime = Check(kg::ParseRuntimeRelease(body));
+    RequireShapes(kg::RuntimeTriples(runtime), "runtime release");
     auto store = Store(context);
     Check(kg::CompatibilityIndex(*store->graph).AddRuntime(runtime));  // recomputes its profiles
     return JsonResponse(201, {{"version", runtime.version}, {"ops", runtime.ops}});

@@ -12,6 +12,7 @@ ApiResponse ListModels(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse GetModel(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse GetModelVersion(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse DeleteModelVersion(ApiContext& context, const ApiRequest& request) noexcept;
+ApiResponse ReplaceModelVersion(ApiContext& context, const ApiRequest& request) noexcept;  // PUT
 ApiResponse CompatibleDevices(ApiContext& context, const ApiRequest& request) noexcept;
 // Devices (params: id).
 ApiResponse RegisterDevice(ApiContext& context, const ApiRequest& request) noexcept;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "server/api/handler_support.h"
+#include "server/api/shape_gate.h"
 #include "server/api/handlers.h"
 #include "server/kg/compatibility_index.h"
 #include "server/kg/rdf_mapping.h"
@@ -93,6 +94,7 @@ ApiResponse RegisterModel(ApiContext& context, const ApiRequest& request) noexce
       card = NormalizeCard(ParseJsonBody(request, "model card"));
     }
     kg::ModelCard parsed = Check(kg::ParseModelCard(card));
+    RequireShapes(kg::ModelCardTriples(parsed), "model card");
     RequirePathSafeId(parsed.id, "id");
     RequirePathSafeId(parsed.version, "version");
     auto store = Store(context);
@@ -111,6 +113,36 @@ ApiResponse RegisterModel(ApiContext& context, const ApiRequest& request) noexce
     }
     return JsonResponse(201, {{"id", parsed.id}, {"version", parsed.version}, {"iri", iri.value()},
                               {"card", card}});
+  });
+}
+
+// PUT: create or replace one version from a card. The path names the version; a card without id
+// or version takes them from the path, one that names another is refused. Validated exactly like a
+// registration (JSON types, then the shapes); the old triples and index rows go, the new ones come.
+ApiResponse ReplaceModelVersion(ApiContext& context, const ApiRequest& request) noexcept {
+  return Guard(context, [&] {
+    const std::string& id = request.params.at(0);
+    const std::string& version = request.params.at(1);
+    nlohmann::json card = NormalizeCard(ParseJsonBody(request, "model card"));
+    if (!card.contains("id")) card["id"] = id;
+    if (!card.contains("version")) card["version"] = version;
+    kg::ModelCard parsed = Check(kg::ParseModelCard(card));
+    RequireShapes(kg::ModelCardTriples(parsed), "model card");
+    if (parsed.id != id || parsed.version != version) {
+      Fail(400, "invalid_argument", "the card's id/version \"" + parsed.id + "\" " + parsed.version +
+                                        " differ from the path's \"" + id + "\" " + version);
+    }
+    RequirePathSafeId(id, "id");
+    auto store = Store(context);
+    kg::RegistryQueries queries(*store->graph);
+    kg::Term iri = kg::ModelVersionIri(id, version);
+    bool existed = Check(queries.IsA(iri, kg::Term::Iri(kg::vocab::Tf("ModelVersion")).value()));
+    kg::CompatibilityIndex index(*store->graph);
+    if (existed) Check(index.RemoveModel(iri));  // its triples and tf:canRun rows
+    Check(index.AddModel(parsed));
+    Check(context.db.PutDocument("model", ModelKey(id, version),
+                                 card.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    return JsonResponse(existed ? 200 : 201, {{"id", id}, {"version", version}, {"iri", iri.value()}, {"card", card}});
   });
 }
 

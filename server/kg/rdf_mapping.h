@@ -1,6 +1,7 @@
 // RDF mapping of model cards (JSON-LD written by the toolchain), device descriptions (WoT TD 1.1 +
-// TinyForge capabilities) and runtime releases (version + supported ops). Parsing validates every
-// field and lists every violation at once; mapping turns the validated structs into Triples.
+// TinyForge capabilities) and runtime releases (version + supported ops). Parsing (rdf_parsing.cpp)
+// checks only the JSON types the mapping needs; the value rules are the SHACL shapes
+// (ontology/shapes.ttl), checked on the mapped triples by RegistryValidator before any insert.
 //
 // Model card fields (JSON):
 //   id, version ("MAJOR.MINOR.PATCH"), name?, description?, derived_from? {id, version},
@@ -17,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,15 +49,19 @@ struct ModelCard {
   std::vector<std::string> ops;
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
-  std::string quantization_scheme;  // empty = none declared
-  int64_t weight_bits = 0;
-  int64_t activation_bits = 0;
+  bool has_quantization = false;    // a quantization object was given (also when scheme is set)
+  std::string quantization_scheme;
+  std::optional<int64_t> weight_bits;
+  std::optional<int64_t> activation_bits;
   int64_t arena_bytes = 0;
   int64_t flash_bytes = 0;
   std::string runtime_version;
   std::vector<SensorRequirement> required_sensors;
   std::optional<double> accuracy;
   std::string dataset_hash;
+  // Required fields the document did not give ("id", "inputs[0].dtype"...): the mapping writes no
+  // triple for them, so the shapes' sh:minCount reports each one.
+  std::set<std::string> absent;
 };
 
 struct SensorSpec {
@@ -78,6 +84,7 @@ struct DeviceDescription {
   std::string firmware_id;
   std::string firmware_version;
   std::string runtime_version;
+  std::set<std::string> absent;  // as in ModelCard
 };
 
 struct RuntimeRelease {
@@ -102,7 +109,8 @@ Term FirmwareIri(std::string_view id, std::string_view version);
 Term OperatorIri(std::string_view op);
 std::string OperatorName(std::string_view iri);  // inverse of OperatorIri; "" if not one
 
-// Errors: kInvalidArgument whose message lists every violation, one per line, naming the field.
+// Errors: kInvalidArgument listing every field of the wrong JSON type, one per line. A parsed
+// document is not yet valid: validate its triples (RegistryValidator) before inserting them.
 Result<ModelCard> ParseModelCard(const nlohmann::json& json);
 Result<DeviceDescription> ParseDeviceDescription(const nlohmann::json& json);
 Result<RuntimeRelease> ParseRuntimeRelease(const nlohmann::json& json);

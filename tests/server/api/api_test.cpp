@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -318,6 +319,111 @@ TEST(ServerApiTest, ExportAndImportTheWholeGraph) {
   EXPECT_EQ(std::stoll(json::parse(again->body)["results"]["bindings"][0]["n"]["value"].get<std::string>()), triples);
   EXPECT_EQ(Post("/api/v1/graph", turtle->body, g_engineer, "text/turtle")->status, 403);
   EXPECT_EQ(Post("/api/v1/graph", "[{\"@id\": \"not an iri\"}]", g_admin, "application/ld+json")->status, 400);
+}
+
+// SHACL on every insert: the triples a write would add are validated against ontology/shapes.ttl;
+// a refusal lists every violation (structured and as text) and stores nothing.
+int64_t CountQuery(const std::string& where) {
+  std::string query = "SELECT (COUNT(*) AS ?count) FROM <https://w3id.org/tinyforge/graph/registry> WHERE { " + where + " }";
+  auto response = Client().Post("/sparql", Auth(g_viewer), httplib::Params{{"query", query}});
+  if (!response || response->status != 200) return -1;
+  return std::stoll(json::parse(response->body)["results"]["bindings"][0]["count"]["value"].get<std::string>());
+}
+
+std::set<std::string> ViolationPaths(const json& error) {
+  std::set<std::string> paths;
+  for (const auto& violation : error["violations"]) {
+    EXPECT_FALSE(violation["focus_node"].get<std::string>().empty()) << violation.dump();
+    EXPECT_FALSE(violation["component"].get<std::string>().empty()) << violation.dump();
+    EXPECT_FALSE(violation["message"].get<std::string>().empty()) << violation.dump();
+    paths.insert(violation["path"].get<std::string>());
+  }
+  return paths;
+}
+
+TEST(ServerApiTest, ShapeViolationsAreAllListedAndNothingIsStored) {
+  int64_t models = CountInStore("ModelVersion"), devices = CountInStore("Device"),
+          runtimes = CountInStore("RuntimeVersion");
+  json card = Card("shape-bad", "1.0", -5, 1000);
+  card["dataset_hash"] = "md5:abc";
+  card["accuracy"] = 1.5;
+  card["required_sensors"][0]["type"] = "Telepathy";
+  auto refused = Post("/api/v1/models", card.dump());
+  ASSERT_TRUE(refused);
+  ASSERT_EQ(refused->status, 400) << refused->body;
+  json error = json::parse(refused->body)["error"];
+  EXPECT_EQ(error["code"], "shape_violations");
+  std::set<std::string> paths = ViolationPaths(error);
+  for (const char* path : {"schema:version", "tf:arenaBytes", "tf:datasetHash", "tf:accuracy", "tf:requiresSensor"}) {
+    EXPECT_TRUE(paths.count(path)) << path << " not listed in " << error.dump(2);
+    EXPECT_NE(error["message"].get<std::string>().find(path), std::string::npos) << path;
+  }
+  for (const auto& violation : error["violations"]) {
+    if (violation["path"] == "tf:requiresSensor") {
+      ASSERT_TRUE(violation.contains("details")) << violation.dump();
+      EXPECT_EQ(violation["details"][0]["path"], "tf:sensorType");
+    }
+  }
+
+  json td = Thing("shape-bad-td", 0, 65536);
+  td["capabilities"]["sensors"][0]["type"] = "Sonar";
+  td.erase("security");
+  auto refused_td = Post("/api/v1/devices", td.dump());
+  ASSERT_TRUE(refused_td);
+  ASSERT_EQ(refused_td->status, 400) << refused_td->body;
+  json td_error = json::parse(refused_td->body)["error"];
+  EXPECT_EQ(td_error["code"], "invalid_thing_description");
+  EXPECT_NE(td_error["message"].get<std::string>().find("security: missing"), std::string::npos);
+  std::set<std::string> td_paths = ViolationPaths(td_error);
+  EXPECT_TRUE(td_paths.count("tf:ramBytes")) << td_error.dump(2);
+  EXPECT_TRUE(td_paths.count("rdf:type")) << td_error.dump(2);  // the unknown sensor class
+
+  auto refused_runtime = Post("/api/v1/runtimes", R"({"version": "0.3", "ops": ["ADD"]})");
+  ASSERT_TRUE(refused_runtime);
+  EXPECT_EQ(refused_runtime->status, 400) << refused_runtime->body;
+
+  EXPECT_EQ(CountInStore("ModelVersion"), models);
+  EXPECT_EQ(CountInStore("Device"), devices);
+  EXPECT_EQ(CountInStore("RuntimeVersion"), runtimes);
+  EXPECT_EQ(Get("/api/v1/models/shape-bad")->status, 404);
+  EXPECT_EQ(Get("/things/shape-bad-td")->status, 404);
+}
+
+TEST(ServerApiTest, PutReplacesAModelVersionAfterTheSameValidation) {
+  const std::string model = "<https://w3id.org/tinyforge/id/model/put-model/1.0.0>";
+  ASSERT_EQ(Post("/api/v1/models", Card("put-model", "1.0.0", 1000, 1000).dump())->status, 201);
+  auto put = [](const std::string& path, const json& body) {
+    return Client().Put(path.c_str(), Auth(g_engineer), body.dump(), "application/json");
+  };
+  auto refused = put("/api/v1/models/put-model/versions/1.0.0", Card("put-model", "1.0.0", -1, 1000));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_EQ(CountQuery(model + " <https://w3id.org/tinyforge/ontology#arenaBytes> 1000"), 1);
+
+  json next = Card("put-model", "1.0.0", 2000, 1000, {"CONV_2D", "SOFTMAX", "FULLY_CONNECTED"});
+  next.erase("id");
+  next.erase("version");
+  auto replaced = put("/api/v1/models/put-model/versions/1.0.0", next);
+  ASSERT_TRUE(replaced);
+  ASSERT_EQ(replaced->status, 200) << replaced->body;
+  EXPECT_EQ(CountQuery(model + " <https://w3id.org/tinyforge/ontology#arenaBytes> ?a"), 1);
+  EXPECT_EQ(CountQuery(model + " <https://w3id.org/tinyforge/ontology#arenaBytes> 2000"), 1);
+  EXPECT_EQ(CountQuery(model + " <https://w3id.org/tinyforge/ontology#usesOp> ?op"), 3);
+  EXPECT_EQ(json::parse(Get("/api/v1/models/put-model/versions/1.0.0")->body)["card"]["arena_bytes"], 2000);
+
+  EXPECT_EQ(put("/api/v1/models/put-model/versions/1.1.0", next)->status, 201);
+  EXPECT_EQ(put("/api/v1/models/put-model/versions/1.2.0", Card("other", "1.2.0", 1, 1))->status, 400);
+  EXPECT_EQ(Get("/api/v1/models/other")->status, 404);
+}
+
+TEST(ServerApiTest, PutDeviceIsValidatedByTheShapes) {
+  ASSERT_EQ(Post("/api/v1/devices", Thing("put-dev", 65536, 1 << 20).dump())->status, 201);
+  auto refused = Client().Put("/api/v1/devices/put-dev", Auth(g_engineer), Thing("put-dev", 0, 1 << 20).dump(),
+                              "application/json");
+  ASSERT_TRUE(refused);
+  ASSERT_EQ(refused->status, 400) << refused->body;
+  EXPECT_TRUE(ViolationPaths(json::parse(refused->body)["error"]).count("tf:ramBytes"));
+  EXPECT_EQ(CountQuery("<https://w3id.org/tinyforge/id/device/put-dev> <https://w3id.org/tinyforge/ontology#ramBytes> 65536"), 1);
 }
 
 // Last two: they restart the store and the server.

@@ -60,7 +60,7 @@ TEST_F(OntologyTest, VocabularyAndShapesParseInTheStore) {
   auto node_shapes = shapes.CountInstances(Term::Iri("http://www.w3.org/ns/shacl#NodeShape").value());
   ASSERT_TRUE(classes.ok() && node_shapes.ok());
   EXPECT_EQ(*classes, 12);
-  EXPECT_EQ(*node_shapes, 9);
+  EXPECT_EQ(*node_shapes, 11);
 }
 
 TEST_F(OntologyTest, EveryOwnTermTheMapperWritesIsDeclared) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "server/kg/knowledge_graph.h"
 #include "server/kg/vocabulary.h"
@@ -76,39 +77,62 @@ TEST(RdfMappingTest, ParsesAValidModelCardAndDevice) {
   EXPECT_EQ(device->property_names, std::vector<std::string>{"acceleration"});
 }
 
-TEST(RdfMappingTest, ListsEveryViolationOfAModelCard) {
+// Parsing checks only JSON types; value rules are the shapes' (tests/server/kg/shacl_registry_test.cpp).
+TEST(RdfMappingTest, ListsEveryFieldOfTheWrongJsonType) {
   json card = ValidModelCard();
-  card.erase("id");
-  card["version"] = "1.2";
-  card["arena_bytes"] = -1;
-  card["ops"] = json::array();
-  card["required_sensors"][0]["type"] = "Telepathy";
-  card["dataset_hash"] = "md5:abc";
-  card["accuracy"] = 1.5;
+  card["arena_bytes"] = "big";
+  card["ops"] = {"CONV_2D", 7};
+  card["inputs"][0]["shape"] = {1, "x"};
+  card["accuracy"] = "high";
+  card["quantization"] = 8;
   auto parsed = ParseModelCard(card);
   ASSERT_FALSE(parsed.ok());
   const std::string& message = parsed.error().message;
-  EXPECT_NE(message.find("7 violations"), std::string::npos) << message;
-  for (const char* field : {"id: missing", "version:", "arena_bytes:", "ops:", "required_sensors[0].type:",
-                            "dataset_hash:", "accuracy:"}) {
+  EXPECT_NE(message.find("5 problems"), std::string::npos) << message;
+  for (const char* field : {"arena_bytes: must be an integer", "ops[1]: must be a string", "inputs[0].shape:",
+                            "accuracy: must be a number", "quantization: must be an object"}) {
     EXPECT_NE(message.find(field), std::string::npos) << field << " not in " << message;
   }
+  json device = ValidDevice();
+  device["capabilities"]["ram_bytes"] = "lots";
+  device["capabilities"]["mcu"]["fpu"] = "yes";
+  device["capabilities"]["sensors"][0]["sampling_rate_hz"] = "fast";
+  device["capabilities"]["firmware"] = "v2";
+  auto device_parsed = ParseDeviceDescription(device);
+  ASSERT_FALSE(device_parsed.ok());
+  const std::string& device_message = device_parsed.error().message;
+  EXPECT_NE(device_message.find("4 problems"), std::string::npos) << device_message;
+  for (const char* field : {"capabilities.ram_bytes: must be an integer", "capabilities.mcu.fpu: must be true or false",
+                            "capabilities.sensors[0].sampling_rate_hz: must be a number",
+                            "capabilities.firmware: must be an object"}) {
+    EXPECT_NE(device_message.find(field), std::string::npos) << field << " not in " << device_message;
+  }
+  EXPECT_FALSE(ParseRuntimeRelease(json{{"version", "1.0.0"}, {"ops", json::array()}}).ok());
 }
 
-TEST(RdfMappingTest, ListsEveryViolationOfADevice) {
+TEST(RdfMappingTest, MissingFieldsWriteNoTriples) {
+  json card = ValidModelCard();
+  card.erase("id");
+  card.erase("dataset_hash");
+  card["inputs"][0].erase("dtype");
+  auto parsed = ParseModelCard(card);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->absent, (std::set<std::string>{"dataset_hash", "id", "inputs[0].dtype"}));
+  int dtypes = 0;
+  for (const Triple& triple : ModelCardTriples(*parsed)) {
+    EXPECT_NE(triple.predicate.value(), vocab::Schema("identifier"));
+    EXPECT_NE(triple.predicate.value(), vocab::Tf("datasetHash"));
+    dtypes += triple.predicate.value() == vocab::Tf("dtype");
+  }
+  EXPECT_EQ(dtypes, 1);  // the output's only
   json device = ValidDevice();
-  device["capabilities"].erase("ram_bytes");
-  device["capabilities"]["mcu"]["fpu"] = "yes";
-  device["capabilities"]["sensors"][0]["sampling_rate_hz"] = 0;
-  device["capabilities"]["firmware"]["version"] = "two";
-  auto parsed = ParseDeviceDescription(device);
-  ASSERT_FALSE(parsed.ok());
-  const std::string& message = parsed.error().message;
-  EXPECT_NE(message.find("4 violations"), std::string::npos) << message;
-  EXPECT_NE(message.find("capabilities.ram_bytes: missing"), std::string::npos) << message;
-  EXPECT_NE(message.find("capabilities.mcu.fpu"), std::string::npos) << message;
-  EXPECT_NE(message.find("capabilities.sensors[0].sampling_rate_hz"), std::string::npos) << message;
-  EXPECT_NE(message.find("capabilities.firmware.version"), std::string::npos) << message;
+  device.erase("capabilities");
+  auto device_parsed = ParseDeviceDescription(device);
+  ASSERT_TRUE(device_parsed.ok()) << device_parsed.error().message;
+  for (const Triple& triple : DeviceTriples(*device_parsed)) {
+    EXPECT_NE(triple.predicate.value(), vocab::Tf("ramBytes"));
+    EXPECT_NE(triple.predicate.value(), vocab::Tf("runsFirmware"));
+  }
 }
 
 TEST(RdfMappingTest, VersionNumbersOrderLikeSemver) {
