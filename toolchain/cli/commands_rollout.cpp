@@ -1,11 +1,13 @@
 // `tinyforge rollout create|status|pause|resume|cancel|rollback`: staged rollouts on a running
 // tinyforge-server, over plain HTTP (the toolchain must not link server/ code). The token comes
 // from --token-file or TINYFORGE_TOKEN, the server from --server or TINYFORGE_SERVER.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -218,9 +220,14 @@ void AddRolloutCommands(CLI::App& app, int* exit_code) {
 
   // status [ID]
   static std::string status_id;
+  static bool wait = false;
+  static int wait_timeout_s = 3600;
   auto* status = rollout->add_subcommand("status", "Show one rollout, or list them without an id");
   AddConnectionOptions(status, &connection);
   status->add_option("id", status_id, "Rollout id");
+  auto* wait_flag = status->add_flag("--wait", wait,
+                                     "Wait while it is running or rolling back; exit 0 only if it ends completed or rolled_back");
+  status->add_option("--timeout", wait_timeout_s, "Seconds --wait waits at most (default 3600)")->needs(wait_flag);
   status->callback([exit_code] {
     json answer;
     if (status_id.empty()) {
@@ -238,8 +245,31 @@ void AddRolloutCommands(CLI::App& app, int* exit_code) {
       *exit_code = UsageError("id: must be a positive integer, got \"" + status_id + "\"");
       return;
     }
-    *exit_code = Call(connection, "GET", "/api/v1/rollouts/" + status_id, nullptr, &answer);
-    if (*exit_code == 0) *exit_code = Show(connection, answer, true);
+    const std::string path = "/api/v1/rollouts/" + status_id;
+    *exit_code = Call(connection, "GET", path, nullptr, &answer);
+    if (*exit_code != 0 || !wait) {
+      if (*exit_code == 0) *exit_code = Show(connection, answer, true);
+      return;
+    }
+    // Polls once a second: the server has no push channel, and a rollout lasts minutes.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_timeout_s);
+    auto moving = [](const json& shown) {
+      const std::string state = shown.value("state", "");
+      return state == "running" || state == "rolling_back";
+    };
+    while (moving(answer) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      *exit_code = Call(connection, "GET", path, nullptr, &answer);
+      if (*exit_code != 0) return;
+    }
+    Show(connection, answer, true);
+    const std::string state = answer.value("state", "");
+    if (moving(answer)) {
+      *exit_code = Fail("rollout " + status_id + " is still " + state + " after " + std::to_string(wait_timeout_s) + " s");
+    } else if (state != "completed" && state != "rolled_back") {
+      *exit_code = Fail("rollout " + status_id + " ended " + state +
+                        (answer.value("reason", "").empty() ? "" : ": " + answer.value("reason", "")));
+    }
   });
 
   // pause / resume / cancel / rollback ID

@@ -332,11 +332,28 @@ TEST_F(RolloutApiTest, CliCreatesShowsPausesResumesCancelsAndRollsBack) {
   ASSERT_EQ(RunCli("rollout status " + connection, &out), 0) << out;
   EXPECT_NE(out.find("rollout " + id + " "), std::string::npos) << out;
 
+  // --wait returns when the rollout ends: 0 for completed, 1 (with the reason) for halted.
+  ASSERT_EQ(RunCli("rollout create " + connection + " --artifact cli-v4 --devices cli-5,cli-6 --groups 1,100% --json", &out), 0)
+      << out;
+  const std::string waited = std::to_string(json::parse(out)["id"].get<int64_t>());
+  std::thread devices([] {
+    dispatcher_->Deliver(WaitStarted("cli-v4", 1)[0], "cli-v4", UpdateOutcome::kConfirmed);
+    dispatcher_->Deliver(WaitStarted("cli-v4", 2)[1], "cli-v4", UpdateOutcome::kConfirmed);
+  });
+  EXPECT_EQ(RunCli("rollout status " + waited + " --wait --timeout 120 " + connection, &out), 0) << out;
+  devices.join();
+  EXPECT_NE(out.find("completed"), std::string::npos) << out;
+  dispatcher_->Deliver(started[1], "cli-v1", UpdateOutcome::kConfirmed);
+  EXPECT_EQ(RunCli("rollout status " + id + " --wait --timeout 120 " + connection, &out), 0) << out;
+  EXPECT_NE(out.find("rolled_back"), std::string::npos) << out;
+
   // A second rollout, cancelled from the CLI.
   ASSERT_EQ(RunCli("rollout create " + connection + " --artifact cli-v3 --devices cli-9 --json", &out), 0) << out;
   const std::string second = std::to_string(json::parse(out)["id"].get<int64_t>());
   ASSERT_EQ(RunCli("rollout cancel " + second + " " + connection, &out), 0) << out;
   EXPECT_NE(out.find("cancelled"), std::string::npos) << out;
+  EXPECT_EQ(RunCli("rollout status " + second + " --wait " + connection, &out), 1) << out;
+  EXPECT_NE(out.find("ended cancelled: cancelled by operator"), std::string::npos) << out;
 }
 
 TEST_F(RolloutApiTest, CliReportsBadInputAndServerErrorsClearly) {
