@@ -197,6 +197,9 @@ void SimDevice::BeginConnect(Clock::time_point now) {
     mosquitto_publish_callback_set(mosq_, &OnPublishCallback);
     mosquitto_message_callback_set(mosq_, &OnMessageCallback);
     mosquitto_username_pw_set(mosq_, account_.id.c_str(), account_.password.c_str());
+    // Small MQTT packets back to back (PUBACK then an ack publish): without NODELAY, Nagle holds
+    // the second until the broker's delayed TCP ACK, ~40 ms per OTA chunk round trip.
+    mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
     rc = mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port,
                                  static_cast<int>(options_.keepalive_s));
   } else {
