@@ -412,9 +412,17 @@ TEST_F(RolloutEngineTest, WorkerThreadDrivesARolloutToCompletion) {
   struct AnsweringDispatcher : RecordingDispatcher {
     Result<Ok> StartUpdate(const std::string& device, const std::string& artifact) override {
       auto started = RecordingDispatcher::StartUpdate(device, artifact);
-      std::thread([this, device, artifact] { Deliver(device, artifact, UpdateOutcome::kConfirmed); }).detach();
+      std::lock_guard lock(threads_mutex);
+      threads.emplace_back([this, device, artifact] { Deliver(device, artifact, UpdateOutcome::kConfirmed); });
       return started;
     }
+    void JoinAll() {
+      std::lock_guard lock(threads_mutex);
+      for (std::thread& thread : threads) thread.join();
+      threads.clear();
+    }
+    std::mutex threads_mutex;
+    std::vector<std::thread> threads;
   };
   auto answering = std::make_unique<AnsweringDispatcher>();
   RolloutEngineOptions options;
@@ -429,8 +437,8 @@ TEST_F(RolloutEngineTest, WorkerThreadDrivesARolloutToCompletion) {
     state = engine.value()->Get(id.value())->state;
   }
   EXPECT_EQ(state, RolloutState::kCompleted);
+  answering->JoinAll();  // every answer has left the engine before it goes away
   engine.value().reset();
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let detached answers finish
   EXPECT_EQ(answering->StartCount(), 300u);
 }
 

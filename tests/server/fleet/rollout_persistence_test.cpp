@@ -53,7 +53,9 @@ class InstallingDispatcher : public UpdateDispatcher {
     return Ok{};
   }
   Result<Ok> CancelUpdate(const std::string&) override { return Ok{}; }
+  // Takes the delivery lock: once it returns, no callback into the old listener is running.
   void SetListener(UpdateListener* listener) override {
+    std::lock_guard delivering(deliver_mutex_);
     std::lock_guard lock(mutex_);
     listener_ = listener;
   }
@@ -71,10 +73,17 @@ class InstallingDispatcher : public UpdateDispatcher {
       std::string device = queue_.front();
       queue_.pop_front();
       if (installed_.insert(device).second) Append("install " + device);
-      UpdateListener* listener = listener_;
       lock.unlock();
       if (delay_us_ > 0) std::this_thread::sleep_for(std::chrono::microseconds(delay_us_));
-      if (listener) listener->OnUpdateResult({device, "fw-2", UpdateOutcome::kConfirmed, 2, ""});
+      {
+        std::lock_guard delivering(deliver_mutex_);
+        UpdateListener* listener = nullptr;
+        {
+          std::lock_guard listener_lock(mutex_);
+          listener = listener_;
+        }
+        if (listener) listener->OnUpdateResult({device, "fw-2", UpdateOutcome::kConfirmed, 2, ""});
+      }
       lock.lock();
     }
   }
@@ -82,6 +91,7 @@ class InstallingDispatcher : public UpdateDispatcher {
   fs::path log_;
   int delay_us_;
   std::mutex mutex_;
+  std::mutex deliver_mutex_;  // held while a result is handed to the listener
   std::condition_variable wake_;
   std::deque<std::string> queue_;
   std::set<std::string> installed_;

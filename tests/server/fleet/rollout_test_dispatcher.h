@@ -27,12 +27,15 @@ class RecordingDispatcher : public UpdateDispatcher {
     cancels.push_back(device_id);
     return Ok{};
   }
+  // Waits for a delivery in progress: once it returns, the old listener is not called any more.
   void SetListener(UpdateListener* listener) override {
+    std::lock_guard delivering(deliver_mutex_);
     std::lock_guard lock(mutex_);
     listener_ = listener;
   }
   void Deliver(const std::string& device, const std::string& artifact, UpdateOutcome outcome,
                const std::string& detail = "") {
+    std::lock_guard delivering(deliver_mutex_);
     UpdateListener* listener = nullptr;
     {
       std::lock_guard lock(mutex_);
@@ -65,6 +68,7 @@ class RecordingDispatcher : public UpdateDispatcher {
   std::set<std::string> refuse_start;
 
  private:
+  std::mutex deliver_mutex_;
   UpdateListener* listener_ = nullptr;
 };
 
