@@ -18,7 +18,10 @@ void OnSignal(int) { g_stop = 1; }
 int Usage() {
   std::cerr << "usage: tinyforge-server --data-dir DIR [--host 127.0.0.1] [--port 8080]\n"
                "         [--sparql-endpoint URL --sparql-update-endpoint URL --sparql-user U --sparql-password-file F]\n"
-               "Without --sparql-endpoint a private Virtuoso runs in DIR/virtuoso. On first start an admin\n"
+               "         [--mqtt-url mqtt://HOST:PORT [--mqtt-user U] [--mqtt-password-file F] | --no-mqtt]\n"
+               "Without --sparql-endpoint a private Virtuoso runs in DIR/virtuoso. Without --mqtt-url a private\n"
+               "Mosquitto runs in DIR/mosquitto (fleet: telemetry ingest, OTA updates; signing key in\n"
+               "DIR/fleet-signing.key, 0600). On first start an admin\n"
                "token is written to DIR/admin-token (mode 0600).\n";
   return 2;
 }
@@ -32,6 +35,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") return Usage(), 0;
+    if (flag == "--no-mqtt") {
+      options.fleet = false;
+      continue;
+    }
     if (i + 1 >= argc) return Usage();
     std::string value = argv[++i];
     if (flag == "--data-dir") options.data_dir = value;
@@ -40,7 +47,16 @@ int main(int argc, char** argv) {
     else if (flag == "--sparql-endpoint") options.external_query_url = value;
     else if (flag == "--sparql-update-endpoint") options.external_update_url = value;
     else if (flag == "--sparql-user") options.external_user = value;
-    else if (flag == "--sparql-password-file") {
+    else if (flag == "--mqtt-url") options.mqtt_url = value;
+    else if (flag == "--mqtt-user") options.mqtt_user = value;
+    else if (flag == "--mqtt-password-file") {
+      std::ifstream in(value);
+      if (!in) {
+        std::cerr << "tinyforge-server: error: cannot read --mqtt-password-file " << value << "\n";
+        return 2;
+      }
+      std::getline(in, options.mqtt_password);
+    } else if (flag == "--sparql-password-file") {
       std::ifstream in(value);
       std::getline(in, options.external_password);
     } else return Usage();
@@ -62,6 +78,7 @@ int main(int argc, char** argv) {
     }
   }
   std::cerr << "tinyforge-server: listening on http://" << options.host << ":" << app.value()->port() << "\n";
+  if (auto* fleet = app.value()->fleet()) std::cerr << "tinyforge-server: fleet MQTT broker " << fleet->broker_url() << "\n";
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   while (!g_stop) ::pause();

@@ -15,6 +15,7 @@
 
 namespace tinyforge::server::fleet {
 class RolloutEngine;
+class FleetService;
 }
 
 namespace tinyforge::server::api {
@@ -53,6 +54,7 @@ struct ApiContext {
   kg::StoreSupervisor& store;
   storage::ServerStore& db;
   fleet::RolloutEngine* rollouts = nullptr;  // null: rollout routes answer 503
+  fleet::FleetService* fleet = nullptr;      // null: fleet routes answer 503 (MQTT side not running)
 };
 
 // The single mapping from layer errors to HTTP: invalid input 400, not found 404, a store that does

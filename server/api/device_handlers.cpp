@@ -8,6 +8,27 @@
 #include "server/kg/rdf_mapping.h"
 #include "server/kg/registry_queries.h"
 #include "server/kg/vocabulary.h"
+#include "server/fleet/fleet_service.h"
+
+namespace tinyforge::server::api {
+namespace {
+
+// The device's broker account, created with its registration: the password appears only in this
+// response (the broker keeps a hash). An external broker (--mqtt-url) manages its own accounts.
+nlohmann::json DeviceMqttAccount(fleet::FleetService& fleet, const std::string& device_id) {
+  nlohmann::json mqtt = {{"url", fleet.broker_url()}, {"user", device_id}, {"password", nullptr}};
+  if (!fleet::ValidDeviceId(device_id)) {
+    mqtt["note"] = "no MQTT account: the id must be 1-32 of A-Z a-z 0-9 _ - to be an MQTT user name";
+    return mqtt;
+  }
+  auto account = fleet.CreateDeviceAccount(device_id);
+  if (account.ok()) mqtt["password"] = account->password;
+  else mqtt["note"] = account.error().message;
+  return mqtt;
+}
+
+}  // namespace
+}  // namespace tinyforge::server::api
 
 namespace tinyforge::server::api {
 namespace {
@@ -121,7 +142,9 @@ ApiResponse RegisterDevice(ApiContext& context, const ApiRequest& request) noexc
       (void)queries.DeleteEntity(iri);
       Fail(500, "internal", saved.error().message);
     }
-    return JsonResponse(201, {{"id", device.id}, {"iri", iri.value()}});
+    json body = {{"id", device.id}, {"iri", iri.value()}};
+    if (context.fleet != nullptr) body["mqtt"] = DeviceMqttAccount(*context.fleet, device.id);
+    return JsonResponse(201, body);
   });
 }
 

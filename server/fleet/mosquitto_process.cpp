@@ -156,7 +156,8 @@ Result<std::unique_ptr<MosquittoProcess>> MosquittoProcess::Start(MosquittoOptio
     process->devices_[id] = {id, RandomSecret()};
   auto accounts = process->WriteAccounts();
   if (!accounts.ok()) return accounts.error();
-  auto launched = process->Launch();
+  auto launched = process->Launch(process->options_.preferred_port);
+  if (!launched.ok() && process->options_.preferred_port != 0) launched = process->Launch();  // taken
   if (!launched.ok()) return launched.error();
   return process;
 }

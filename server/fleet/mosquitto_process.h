@@ -35,6 +35,9 @@ struct MosquittoOptions {
   bool keep_accounts = false;
   // Broker queue limits, per client. The server's persistent session must absorb bursts while
   // its writer catches up: past these, mosquitto drops QoS 1 messages silently.
+  // Listen here if it is free (a server restart keeps the port its devices know); 0 or taken:
+  // a free port the kernel picks.
+  int preferred_port = 0;
   int max_inflight_messages = 1000;
   int max_queued_messages = 1000000;
 };

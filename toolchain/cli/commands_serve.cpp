@@ -34,11 +34,17 @@ std::string FindServerBinary() {
 void AddServeCommand(CLI::App& app, int* exit_code) {
   auto* command = app.add_subcommand("serve", "Run the SeLoC-ML REST server (execs tinyforge-server)");
   static std::string data_dir, host = "127.0.0.1", sparql_endpoint;
+  static std::string mqtt_url, mqtt_user, mqtt_password_file;
+  static bool no_mqtt = false;
   static int port = 8080;
   command->add_option("--data-dir", data_dir, "Folder for server.db and the private Virtuoso")->required();
   command->add_option("--host", host, "Address to listen on");
   command->add_option("--port", port, "TCP port");
   command->add_option("--sparql-endpoint", sparql_endpoint, "Use this SPARQL 1.1 endpoint instead of a private Virtuoso");
+  command->add_option("--mqtt-url", mqtt_url, "Use this MQTT broker (mqtt://host:port) instead of a private Mosquitto");
+  command->add_option("--mqtt-user", mqtt_user, "Server account on the external broker (default tf-server)");
+  command->add_option("--mqtt-password-file", mqtt_password_file, "File whose first line is that account's password");
+  command->add_flag("--no-mqtt", no_mqtt, "Run without the fleet service (no broker, no ingest, no OTA)");
   command->callback([exit_code] {
     std::string binary = FindServerBinary();
     std::vector<std::string> args = {binary, "--data-dir", data_dir, "--host", host, "--port", std::to_string(port)};
@@ -46,6 +52,14 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
       args.push_back("--sparql-endpoint");
       args.push_back(sparql_endpoint);
     }
+    for (const auto& [flag, value] : {std::pair<const char*, std::string>{"--mqtt-url", mqtt_url},
+                                      {"--mqtt-user", mqtt_user},
+                                      {"--mqtt-password-file", mqtt_password_file}}) {
+      if (value.empty()) continue;
+      args.push_back(flag);
+      args.push_back(value);
+    }
+    if (no_mqtt) args.push_back("--no-mqtt");
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
