@@ -39,6 +39,7 @@ ApiResponse Health(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse CreateRollout(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse ListRollouts(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse GetRollout(ApiContext& context, const ApiRequest& request) noexcept;
+ApiResponse ListRolloutDevices(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse PauseRollout(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse ResumeRollout(ApiContext& context, const ApiRequest& request) noexcept;
 ApiResponse CancelRollout(ApiContext& context, const ApiRequest& request) noexcept;

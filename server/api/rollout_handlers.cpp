@@ -140,6 +140,13 @@ json GroupJson(const fleet::GroupStatus& group, const fleet::RolloutStatus& stat
           {"started_at_ms", group.started_at_ms}, {"threshold_reached_at_ms", group.threshold_reached_at_ms}};
 }
 
+// Failed and incompatible devices over all groups: "failures" lists at most 100 of them.
+int64_t FailureTotal(const fleet::RolloutStatus& status) {
+  int64_t total = 0;
+  for (const auto& group : status.groups) total += group.failed + group.incompatible;
+  return total;
+}
+
 json StatusJson(const fleet::RolloutStatus& status) {
   json groups = json::array();
   for (const auto& group : status.groups) groups.push_back(GroupJson(group, status));
@@ -169,6 +176,7 @@ json StatusJson(const fleet::RolloutStatus& status) {
           {"updated_at_ms", status.updated_at_ms},
           {"groups", groups},
           {"failures", failures},
+          {"failures_total", FailureTotal(status)},
           {"rollback", {{"artifact_id", status.rollback.artifact_id}, {"devices", status.rollback.devices},
                         {"confirmed", status.rollback.confirmed}, {"failed", status.rollback.failed},
                         {"pending", status.rollback.pending}}}};
@@ -236,6 +244,33 @@ ApiResponse ListRollouts(ApiContext& context, const ApiRequest& request) noexcep
 
 ApiResponse GetRollout(ApiContext& context, const ApiRequest& request) noexcept {
   return Guard(context, [&] { return JsonResponse(200, StatusJson(Check(Engine(context).Get(RolloutId(request))))); });
+}
+
+ApiResponse ListRolloutDevices(ApiContext& context, const ApiRequest& request) noexcept {
+  return Guard(context, [&] {
+    int64_t id = RolloutId(request);
+    domain::PageRequest page = Page(request);
+    std::optional<int> group;
+    if (!request.Query("group").empty()) {
+      auto number = domain::ParseCount(request.Query("group"));
+      if (!number || *number == 0 || *number > 1000) Fail(400, "invalid_argument", "group: must be a group number from 1");
+      group = static_cast<int>(*number - 1);
+    }
+    int64_t total = 0;
+    auto devices = Check(Engine(context).Devices(id, request.Query("status"), group, page.offset, page.limit, &total));
+    json items = json::array();
+    for (const auto& device : devices) {
+      json item = {{"device_id", device.device_id}, {"group", device.group + 1},
+                   {"status", device.phase == "done" ? device.outcome : device.phase == "dispatched" ? "pending" : "waiting"},
+                   {"detail", device.detail}};
+      if (!device.rollback_phase.empty()) {
+        item["rollback"] = {{"status", device.rollback_phase == "done" ? device.rollback_outcome : "pending"},
+                            {"detail", device.rollback_detail}};
+      }
+      items.push_back(item);
+    }
+    return JsonResponse(200, {{"total", total}, {"offset", page.offset}, {"limit", page.limit}, {"items", items}});
+  });
 }
 
 ApiResponse PauseRollout(ApiContext& context, const ApiRequest& request) noexcept {

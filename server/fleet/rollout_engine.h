@@ -63,6 +63,9 @@ class RolloutEngine : public UpdateListener {
   RolloutResult<RolloutStatus> Get(int64_t id);
   // Newest first; device lists and failures left empty.
   RolloutResult<std::vector<RolloutStatus>> List(int64_t offset, int64_t limit, int64_t* total);
+  // A page of one rollout's devices (see RolloutStore::ListDevices for `filter`).
+  RolloutResult<std::vector<DeviceRecord>> Devices(int64_t id, const std::string& filter, std::optional<int> group,
+                                                   int64_t offset, int64_t limit, int64_t* total);
   RolloutResult<RolloutStatus> Pause(int64_t id, const std::string& reason);
   RolloutResult<RolloutStatus> Resume(int64_t id);  // paused or created -> running
   RolloutResult<RolloutStatus> Cancel(int64_t id, const std::string& reason);

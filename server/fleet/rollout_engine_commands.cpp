@@ -101,6 +101,33 @@ RolloutResult<std::vector<RolloutStatus>> RolloutEngine::List(int64_t offset, in
   return out;
 }
 
+RolloutResult<std::vector<DeviceRecord>> RolloutEngine::Devices(int64_t id, const std::string& filter,
+                                                                std::optional<int> group, int64_t offset, int64_t limit,
+                                                                int64_t* total) {
+  static const char* const kFilters[] = {"",          "waiting",   "pending",  "failed",          "confirmed", "refused",
+                                         "reverted",  "timed_out", "failed_to_start", "incompatible", "cancelled"};
+  bool known = false;
+  for (const char* name : kFilters) known = known || filter == name;
+  if (!known) {
+    return Invalid("status: unknown filter \"" + filter + "\" (waiting, pending, failed, confirmed, refused, reverted, "
+                   "timed_out, failed_to_start, incompatible, cancelled)");
+  }
+  std::lock_guard lock(mutex_);
+  auto status = LoadOr404(id);
+  if (!status.ok()) return status.error();
+  if (group) {
+    // The planned groups, not the requested ones: groups the rounding left empty were dropped.
+    auto groups = store_->GroupCounts(id);
+    if (!groups.ok()) return Internal(groups.error());
+    if (*group < 0 || *group >= static_cast<int>(groups->size())) {
+      return Invalid("group: rollout " + std::to_string(id) + " has " + std::to_string(groups->size()) + " groups");
+    }
+  }
+  auto devices = store_->ListDevices(id, filter, group, offset, limit, total);
+  if (!devices.ok()) return Internal(devices.error());
+  return devices.value();
+}
+
 RolloutResult<RolloutStatus> RolloutEngine::Pause(int64_t id, const std::string& reason) {
   std::lock_guard lock(mutex_);
   auto status = LoadOr404(id);

@@ -431,6 +431,36 @@ Result<std::optional<DeviceRecord>> RolloutStore::Device(int64_t id, const std::
   return std::optional<DeviceRecord>(ReadDevice(select));
 }
 
+Result<std::vector<DeviceRecord>> RolloutStore::ListDevices(int64_t id, const std::string& filter, std::optional<int> group,
+                                                           int64_t offset, int64_t limit, int64_t* total) {
+  // Only constant SQL fragments are chosen here; every value is bound.
+  std::string where = " WHERE rollout_id = ?1 AND (?2 < 0 OR grp = ?2)";
+  if (filter == "waiting") where += " AND phase = 'waiting'";
+  else if (filter == "pending") where += " AND phase = 'dispatched'";
+  else if (filter == "failed") where += " AND outcome IN ('refused', 'reverted', 'timed_out', 'failed_to_start')";
+  else if (!filter.empty()) where += " AND outcome = ?3";
+  std::string count_sql = "SELECT COUNT(*) FROM rollout_devices" + where;
+  Statement count(db_, count_sql.c_str());
+  if (!count.ok()) return SqlError(db_, "prepare count devices");
+  count.Bind(1, id);
+  count.Bind(2, group.value_or(-1));
+  if (where.find("?3") != std::string::npos) count.Bind(3, filter);
+  if (count.Step() != SQLITE_ROW) return SqlError(db_, "count devices");
+  if (total) *total = count.Int(0);
+  std::string sql = "SELECT device_id, grp, phase, outcome, detail, rb_phase, rb_outcome, rb_detail FROM rollout_devices" +
+                    where + " ORDER BY position LIMIT ?4 OFFSET ?5";
+  Statement select(db_, sql.c_str());
+  if (!select.ok()) return SqlError(db_, "prepare list devices");
+  select.Bind(1, id);
+  select.Bind(2, group.value_or(-1));
+  if (where.find("?3") != std::string::npos) select.Bind(3, filter);
+  select.Bind(4, limit);
+  select.Bind(5, offset);
+  std::vector<DeviceRecord> out;
+  while (select.Step() == SQLITE_ROW) out.push_back(ReadDevice(select));
+  return out;
+}
+
 Result<std::vector<std::string>> RolloutStore::DevicesInLiveRollouts(const std::vector<std::string>& ids, int64_t limit) {
   std::string sql = std::string("SELECT 1 FROM rollout_devices d JOIN rollouts r ON r.id = d.rollout_id"
                                 " WHERE d.device_id = ? AND r.state IN ") + kLiveStates + " LIMIT 1";

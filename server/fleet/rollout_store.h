@@ -63,6 +63,10 @@ class RolloutStore {
                                 int64_t now_ms);
   Result<std::vector<DeviceRecord>> Failures(int64_t id, int64_t limit);
   Result<std::optional<DeviceRecord>> Device(int64_t id, const std::string& device_id);
+  // A page of the rollout's devices in dispatch order. `filter`: "" (all), "waiting", "pending",
+  // "failed" (every failure outcome) or one outcome name; `group` 0-based or nullopt (all).
+  Result<std::vector<DeviceRecord>> ListDevices(int64_t id, const std::string& filter, std::optional<int> group,
+                                                int64_t offset, int64_t limit, int64_t* total);
 
   // Devices of `ids` that belong to a rollout not yet final (a device is in one live rollout at a
   // time, so results route unambiguously). At most `limit` names.

@@ -163,6 +163,7 @@ void ServerApp::RegisterRoutes() {
   server.Post("/api/v1/rollouts", route(Permission::kWrite, api::CreateRollout));
   server.Get("/api/v1/rollouts", route(Permission::kRead, api::ListRollouts));
   server.Get("/api/v1/rollouts/" + id, route(Permission::kRead, api::GetRollout));
+  server.Get("/api/v1/rollouts/" + id + "/devices", route(Permission::kRead, api::ListRolloutDevices));
   server.Post("/api/v1/rollouts/" + id + "/pause", route(Permission::kWrite, api::PauseRollout));
   server.Post("/api/v1/rollouts/" + id + "/resume", route(Permission::kWrite, api::ResumeRollout));
   server.Post("/api/v1/rollouts/" + id + "/cancel", route(Permission::kWrite, api::CancelRollout));

@@ -203,6 +203,22 @@ TEST_F(RolloutApiTest, LifecycleAdvanceHaltRollback) {
   EXPECT_EQ(rollout["failures"][0]["outcome"], "refused");
   EXPECT_EQ(rollout["failures"][0]["detail"], "SignatureInvalid");
   EXPECT_EQ(rollout["groups"][1]["cancelled"], 16);
+  EXPECT_EQ(rollout["failures_total"], 3);
+  // Every device can be looked up by status and group, a page at a time.
+  const std::string devices = "/api/v1/rollouts/" + std::to_string(id) + "/devices";
+  json failed = Body(Request("GET", devices + "?status=failed", "", viewer_));
+  ASSERT_EQ(failed["total"], 3) << failed.dump();
+  EXPECT_EQ(failed["items"][0]["status"], "refused");
+  EXPECT_EQ(failed["items"][0]["detail"], "SignatureInvalid");
+  EXPECT_EQ(failed["items"][0]["group"], 2);
+  json confirmed = Body(Request("GET", devices + "?status=confirmed&group=2&limit=4&offset=8", "", viewer_));
+  EXPECT_EQ(confirmed["total"], 10);
+  EXPECT_EQ(confirmed["items"].size(), 2u);
+  EXPECT_EQ(Body(Request("GET", devices, "", viewer_))["total"], 30);
+  EXPECT_EQ(Request("GET", devices + "?status=bogus", "", viewer_)->status, 400);
+  EXPECT_EQ(Request("GET", devices + "?group=3", "", viewer_)->status, 400);
+  EXPECT_EQ(Request("GET", devices + "?group=x", "", viewer_)->status, 400);
+  EXPECT_EQ(Request("GET", "/api/v1/rollouts/4242/devices", "", viewer_)->status, 404);
   // Roll back the halted group: the 10 that confirmed get the pinned artifact.
   auto rolled = Request("POST", "/api/v1/rollouts/" + std::to_string(id) + "/rollback", "", engineer_);
   ASSERT_EQ(rolled->status, 200) << rolled->body;
