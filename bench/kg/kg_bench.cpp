@@ -107,6 +107,7 @@ class Bench {
     if (!store_) Die("store not available");
     client_ = std::make_unique<httplib::Client>("127.0.0.1", app_->port());
     client_->set_keep_alive(true);
+    client_->set_tcp_nodelay(true);
     client_->set_read_timeout(600, 0);
     client_->set_write_timeout(600, 0);
     client_->set_bearer_token_auth(token_);

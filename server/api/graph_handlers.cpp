@@ -91,6 +91,8 @@ ApiResponse Sparql(ApiContext& context, const ApiRequest& request) noexcept {
     httplib::Client client(url.substr(0, path_start));
     client.set_read_timeout(60, 0);
     client.set_connection_timeout(5, 0);
+    // Without TCP_NODELAY the form body waits for the headers' ACK (Nagle + delayed ACK): +40 ms.
+    client.set_tcp_nodelay(true);
     std::string accept = request.accept.empty() || request.accept == "*/*" ? "application/sparql-results+json" : request.accept;
     httplib::Params form{{"query", query}};
     auto result = client.Post(url.substr(path_start), httplib::Headers{{"Accept", accept}}, form);

@@ -74,6 +74,7 @@ kg::Result<std::unique_ptr<ServerApp>> ServerApp::Start(ServerOptions options) {
   }
   app->http_ = std::make_unique<httplib::Server>();
   app->http_->set_payload_max_length(options.max_body_bytes);
+  app->http_->set_tcp_nodelay(true);  // small JSON answers go out at once (no Nagle/delayed-ACK wait)
   app->RegisterRoutes();
   if (options.port == 0) {
     app->port_ = app->http_->bind_to_any_port(options.host.c_str());

@@ -17,8 +17,19 @@ std::string ShortestDouble(double value) {
 }
 
 std::string CapabilityProfile::Key() const {
-  std::string key = "r" + std::to_string(ram_bytes) + "-f" + std::to_string(flash_bytes) + "-rt" + runtime_version;
-  for (const auto& [type, rate] : best_rate_by_sensor) key += "-" + type + "@" + ShortestDouble(rate);
+  // Appends only: GCC 12 -O3 reports a false -Wrestrict on `"literal" + std::string&&`.
+  std::string key = "r";
+  key += std::to_string(ram_bytes);
+  key += "-f";
+  key += std::to_string(flash_bytes);
+  key += "-rt";
+  key += runtime_version;
+  for (const auto& [type, rate] : best_rate_by_sensor) {
+    key += '-';
+    key += type;
+    key += '@';
+    key += ShortestDouble(rate);
+  }
   return key;
 }
 

@@ -53,9 +53,8 @@ class CompatibilityIndex {
   Result<std::vector<std::string>> AllCompatibleDevices(const Term& model) const;
   // Model versions `device` can run, ordered by IRI, with the exact total. kNotFound if no device.
   Result<CandidatePage> CompatibleModels(const Term& device, int64_t offset, int64_t limit) const;
-  // Devices that can NOT run `model`, paged, each with its reasons (computed per device by the
-  // two-step reason queries for exactly the devices of the page).
-  Result<CandidatePage> IncompatibleDevices(const Term& model, int64_t offset, int64_t limit) const;
+  // Reasons (why a device cannot run a model) stay with CompatibilityQueries::DevicesWithReasons /
+  // ModelsWithReasons: paged, two-step, per device (REST: ?include=all).
 
   // Store texts, exposed for tests and for the benchmark's side-by-side runs.
   // The profiles that can run `card`, given the runtimes that can (RuntimesFor).
