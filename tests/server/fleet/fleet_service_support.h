@@ -75,6 +75,11 @@ class HostDevice {
   ~HostDevice() { PowerOff(); }
 
   agent::AgentConfig& config() { return config_; }
+  // Connect with these credentials instead of asking the broker object (e.g. from the REST answer).
+  void SetCredentials(std::string user, std::string password) {
+    user_ = std::move(user);
+    password_ = std::move(password);
+  }
   agent::Agent& agent() { return *agent_; }
   agent::host::MosquittoTransport& transport() { return *transport_; }
   agent::host::MemoryFlash& flash() { return flash_; }
@@ -97,10 +102,13 @@ class HostDevice {
     if (status != agent::AgentStatus::kOk) return status;
     status = agent_->Start();
     transport_->Attach(agent_.get());
-    const auto credentials = broker_.device_credentials(id_);
-    if (!credentials.ok() ||
-        !transport_->Connect(broker_.host(), broker_.port(), credentials->user,
-                             credentials->password))
+    MqttCredentials credentials{user_, password_};
+    if (user_.empty()) {
+      auto known = broker_.device_credentials(id_);
+      if (!known.ok()) return agent::AgentStatus::kNotConnected;
+      credentials = known.value();
+    }
+    if (!transport_->Connect(broker_.host(), broker_.port(), credentials.user, credentials.password))
       return agent::AgentStatus::kNotConnected;
     return status;
   }
@@ -125,6 +133,7 @@ class HostDevice {
 
  private:
   std::string id_;
+  std::string user_, password_;
   const MosquittoProcess& broker_;
   agent::host::MemoryFlash flash_;
   std::array<uint8_t, 32> public_key_;
