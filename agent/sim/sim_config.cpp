@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -87,6 +88,38 @@ bool ReadCredentialsFile(const std::filesystem::path& path, std::vector<DeviceAc
       return false;
     }
     accounts->push_back(std::move(account));
+  }
+  return true;
+}
+
+bool ReadPasswordDir(const std::filesystem::path& dir, std::vector<DeviceAccount>* accounts,
+                     std::string* error) {
+  std::error_code code;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, code))
+    if (entry.path().extension() == ".env") files.push_back(entry.path());
+  if (code) {
+    *error = dir.string() + ": " + code.message();
+    return false;
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    DeviceAccount account;
+    for (std::string line; std::getline(in, line);) {
+      line = Trim(line);
+      if (line.rfind("TF_DEVICE_ID=", 0) == 0) account.id = line.substr(13);
+      if (line.rfind("TF_DEVICE_PASSWORD=", 0) == 0) account.password = line.substr(19);
+    }
+    if (!ValidId(account.id) || account.password.empty()) {
+      *error = file.string() + ": expected TF_DEVICE_ID=<id> and TF_DEVICE_PASSWORD=<password> lines";
+      return false;
+    }
+    accounts->push_back(std::move(account));
+  }
+  if (accounts->empty()) {
+    *error = dir.string() + ": no <device>.env files";
+    return false;
   }
   return true;
 }

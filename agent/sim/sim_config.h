@@ -19,6 +19,10 @@ bool ParseBrokerUrl(const std::string& url, std::string* host, int* port, std::s
 // "device_id password"; blank lines and '#' comments skipped. Ids must be 1-32 of [A-Za-z0-9_-].
 bool ReadCredentialsFile(const std::filesystem::path& path, std::vector<DeviceAccount>* accounts,
                          std::string* error);
+// The per-device files scripts/mosquitto/start.sh writes: DIR/<id>.env with TF_DEVICE_ID=... and
+// TF_DEVICE_PASSWORD=... lines; files read in name order.
+bool ReadPasswordDir(const std::filesystem::path& dir, std::vector<DeviceAccount>* accounts,
+                     std::string* error);
 // Writes accounts in the same "id:password" form, mode 0600 (tests and benchmarks).
 bool WriteCredentialsFile(const std::filesystem::path& path,
                           const std::vector<DeviceAccount>& accounts, std::string* error);

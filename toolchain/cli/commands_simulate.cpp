@@ -19,7 +19,7 @@ namespace sim = tinyforge::agent::sim;
 
 struct SimulateArgs {
   size_t devices = 0;
-  std::string broker, credentials, public_key, model, device_type = "sensor-m4";
+  std::string broker, credentials, password_dir, public_key, model, device_type = "sensor-m4";
   uint32_t model_version = 1;
   double duration_s = 60;
   uint32_t seed = 1;
@@ -70,9 +70,15 @@ int RunSimulate(SimulateArgs& a) {
     return Fail("--device-type '" + a.device_type + "': unknown (known:" + known + ")");
   }
   std::vector<sim::DeviceAccount> accounts;
-  if (!sim::ReadCredentialsFile(a.credentials, &accounts, &error)) return Fail(error);
+  if (a.credentials.empty() == a.password_dir.empty())
+    return Fail("give exactly one of --credentials FILE and --password-dir DIR");
+  const bool from_file = !a.credentials.empty();
+  if (from_file ? !sim::ReadCredentialsFile(a.credentials, &accounts, &error)
+                : !sim::ReadPasswordDir(a.password_dir, &accounts, &error))
+    return Fail(error);
   if (accounts.size() < a.devices)
-    return Fail("--credentials " + a.credentials + " has " + std::to_string(accounts.size()) +
+    return Fail((from_file ? "--credentials " + a.credentials : "--password-dir " + a.password_dir) +
+                " has " + std::to_string(accounts.size()) +
                 " accounts, --devices asks for " + std::to_string(a.devices));
   accounts.resize(a.devices);
   o.accounts = std::move(accounts);
@@ -134,7 +140,8 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   static SimulateArgs a;
   command->add_option("--devices", a.devices, "How many devices")->required()->check(CLI::Range(1, 100000));
   command->add_option("--broker", a.broker, "mqtt://host:port")->required();
-  command->add_option("--credentials", a.credentials, "File of 'device_id:password' lines (one per device)")->required()->check(CLI::ExistingFile);
+  command->add_option("--credentials", a.credentials, "File of 'device_id:password' lines (one per device)")->check(CLI::ExistingFile);
+  command->add_option("--password-dir", a.password_dir, "Folder of <id>.env files (scripts/mosquitto/start.sh DATA_DIR/devices)")->check(CLI::ExistingDirectory);
   command->add_option("--model", a.model, "Factory model (.tfm) every device starts with")->required()->check(CLI::ExistingFile);
   command->add_option("--model-version", a.model_version, "Version of the factory model");
   command->add_option("--public-key", a.public_key, "The fleet server's Ed25519 public key (32 raw bytes or hex)")->check(CLI::ExistingFile);
