@@ -54,6 +54,49 @@ Result<void> WriteStream(const Stream& stream, const std::string& dir) {
   return {};
 }
 
+Result<Stream> ReadStream(const std::string& dir, const std::string& name) {
+  const std::string bin_path = dir + "/" + name + ".stream.bin";
+  std::ifstream bin(bin_path, std::ios::binary);
+  char magic[4] = {};
+  uint32_t header[3] = {};
+  bin.read(magic, 4);
+  bin.read(reinterpret_cast<char*>(header), sizeof(header));
+  if (!bin || std::memcmp(magic, "TOLS", 4) != 0 || header[0] != 1) {
+    return MakeError(bin_path + ": not a version 1 TinyOL stream file");
+  }
+  const uint32_t rows = header[1];
+  Stream stream;
+  stream.name = name;
+  stream.cols = header[2];
+  stream.labels.resize(rows);
+  stream.scored.resize(rows);
+  stream.features.resize(static_cast<size_t>(rows) * stream.cols);
+  bin.read(reinterpret_cast<char*>(stream.labels.data()), static_cast<std::streamsize>(rows) * 4);
+  bin.read(reinterpret_cast<char*>(stream.scored.data()), static_cast<std::streamsize>(rows) * 4);
+  bin.read(reinterpret_cast<char*>(stream.features.data()),
+           static_cast<std::streamsize>(stream.features.size() * 4));
+  if (!bin) return MakeError(bin_path + ": truncated");
+  const std::string meta_path = dir + "/" + name + ".meta.json";
+  std::ifstream meta_in(meta_path);
+  const nlohmann::json meta = nlohmann::json::parse(meta_in, nullptr, false);
+  if (meta.is_discarded() || !meta.is_object()) return MakeError(meta_path + ": not JSON");
+  try {
+    stream.class_names = meta.at("class_names").get<std::vector<std::string>>();
+    stream.initial_classes = meta.at("initial_classes").get<uint32_t>();
+    stream.task = meta.at("task").get<std::string>();
+    stream.frozen_predictions = meta.at("frozen_predictions").get<std::vector<int32_t>>();
+    stream.segment = meta.at("segment").get<std::vector<int32_t>>();
+    stream.meta = meta.at("built");
+  } catch (const nlohmann::json::exception& e) {
+    return MakeError(meta_path + ": " + e.what());
+  }
+  if (stream.segment.size() != rows || stream.frozen_predictions.size() != rows) {
+    return MakeError(meta_path + ": per-row arrays do not match the stream's " +
+                     std::to_string(rows) + " rows");
+  }
+  return stream;
+}
+
 learn::LearnerConfig ExperimentConfig(const Stream& stream) {
   const auto features = static_cast<uint16_t>(stream.cols);
   if (stream.task == "anomaly") return TinyolAnomalyConfig(features);
@@ -65,6 +108,7 @@ nlohmann::json LearnerConfigJson(const learn::LearnerConfig& c) {
           {"max_classes", c.max_classes},
           {"pending_capacity", c.pending_capacity},
           {"learning_rate", c.learning_rate},
+          {"normalized_step", c.normalized_step},
           {"momentum", c.momentum},
           {"l2", c.l2},
           {"gradient_clip", c.gradient_clip},

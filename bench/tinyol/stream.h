@@ -40,6 +40,10 @@ struct Stream {
 // class names, initial classes, task, frozen predictions, segments and meta.
 toolchain::Result<void> WriteStream(const Stream& stream, const std::string& dir);
 
+// Reads what WriteStream wrote (features, labels, scored, and from the meta: class names,
+// initial classes, task, frozen predictions, segments).
+toolchain::Result<Stream> ReadStream(const std::string& dir, const std::string& name);
+
 struct LearnerRun {
   std::vector<int32_t> predictions;  // per row, made before the row trained (-1 = none)
   double learn_us_per_sample = 0.0;  // wall time of Learn() (standardize + predict + train)

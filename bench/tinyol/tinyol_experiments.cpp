@@ -2,6 +2,7 @@
 // writes the stream, our per-row predictions and timings for sklearn_baselines.py and
 // merge_results.py. One experiment per call (scripts/run-tinyol.sh runs them all):
 //   tinyol_experiments <cwru-new-class|cwru-new-bearing|elec2|anomaly> <shared-dir> <out-dir>
+//   tinyol_experiments replay <out-dir>     (our learner again on the streams written before)
 // cwru-new-class also writes <out-dir>/device/: the files the Cortex-M4 replay image embeds.
 #include <cstdio>
 #include <filesystem>
@@ -144,9 +145,53 @@ Result<void> Elec2(const std::string& shared, const std::string& out_dir) {
   return {};
 }
 
+// Re-runs our learner on streams already written (no stream building, no sklearn): the quick
+// check of a learner change against every stream. Prints accuracy and, for a stream with a new
+// class, labelled samples to 90% recall (window 20), as merge_results.py computes them.
+Result<void> Replay(const std::string& work) {
+  const char* names[] = {"cwru_new_class_hidden",   "cwru_new_class_features",
+                         "cwru_new_bearing_hidden", "cwru_new_bearing_features",
+                         "elec2_8",                 "elec2_6",
+                         "cwru_new_class_hidden_int8"};
+  for (const char* name : names) {
+    auto stream = tinyforge::bench::ReadStream(work, name);
+    if (!stream.ok()) return stream.error();
+    auto run = tinyforge::bench::RunLearner(*stream, tinyforge::bench::ExperimentConfig(*stream));
+    if (!run.ok()) return run.error();
+    size_t correct = 0, scored = 0;
+    std::vector<int> new_class_hits;
+    for (size_t r = 0; r < stream->rows(); ++r) {
+      if (!stream->scored[r]) continue;
+      ++scored;
+      const bool hit = run->predictions[r] == stream->labels[r];
+      correct += hit ? 1u : 0u;
+      if (stream->labels[r] >= static_cast<int32_t>(stream->initial_classes))
+        new_class_hits.push_back(hit ? 1 : 0);
+    }
+    int to_recall = -1;
+    for (size_t k = 0; k + 20 <= new_class_hits.size() && to_recall < 0; ++k) {
+      int sum = 0;
+      for (size_t j = k; j < k + 20; ++j) sum += new_class_hits[j];
+      if (sum >= 18) to_recall = static_cast<int>(k);
+    }
+    std::printf("%-28s %.4f  errors %4zu  drift %3u  to90 %d\n", name,
+                static_cast<double>(correct) / static_cast<double>(scored), scored - correct,
+                run->drift_events, to_recall);
+  }
+  return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "replay") {
+    const Result<void> replayed = Replay(argv[2]);
+    if (!replayed.ok()) {
+      std::fprintf(stderr, "tinyol_experiments replay: %s\n", replayed.error().message.c_str());
+      return 1;
+    }
+    return 0;
+  }
   if (argc != 4) {
     std::fprintf(stderr,
                  "usage: tinyol_experiments <cwru-new-class|cwru-new-bearing|elec2|anomaly> "

@@ -440,7 +440,14 @@ void Learner::TrainClassification(const float* x, int32_t label) {
     internal::Logits(weights, bias, x, features, class_count_, logits);
     (void)internal::MaskedSoftmax(logits, trained, class_count_, probabilities);
     float* velocity = config_.momentum_buffer ? Words(layout_.velocity) : nullptr;
-    const float base_rate = LearningRate();
+    float base_rate = LearningRate();
+    if (config_.normalized_step) {
+      // z_k = w_k·x + b_k changes by −rate·g_k·(|x|² + 1): dividing by that norm makes the
+      // logit change rate·g_k, independent of how far x lies from the mean.
+      float norm2 = 1.0f;
+      for (uint32_t j = 0; j < features; ++j) norm2 += x[j] * x[j];
+      base_rate /= norm2;
+    }
     for (uint32_t k = 0; k < class_count_; ++k) {
       if (trained[k] == 0 || (imprinting && k == y)) continue;
       const float gradient =

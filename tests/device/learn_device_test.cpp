@@ -192,6 +192,47 @@ TF_TEST(LearnDevice, StateRoundTripsThroughFlash) {
   m4_kv_u32("persisted_bytes", g_learner->PersistedBytes());
 }
 
+// normalized_step on the device: the third sample's SGD step is divided by 1 + |x|² (x = that
+// sample standardized), as derived by hand (and as tests/runtime/learn checks on the host).
+TF_TEST(LearnDevice, NormalizedStepDividesTheStepByOnePlusSquaredNorm) {
+  using Small = StaticLearner<Task::kClassification, 2, 2, 4>;
+  static Small learner;
+  LearnerConfig config = Small::DefaultConfig();
+  config.learning_rate = 0.1f;
+  config.normalized_step = true;
+  config.imprint_samples = 1;
+  config.drift_detector = tinyforge::learn::DriftDetector::kNone;
+  TF_ASSERT_TRUE(learner.Init(config) == LearnStatus::kOk);
+  const float f[3][2] = {{1.0f, 10.0f}, {3.0f, 14.0f}, {2.0f, 9.0f}};
+  TF_ASSERT_TRUE(learner->Learn(f[0], 2, 0) == LearnStatus::kOk);
+  TF_ASSERT_TRUE(learner->Learn(f[1], 2, 1) == LearnStatus::kOk);
+  TF_ASSERT_TRUE(learner->Learn(f[2], 2, 0) == LearnStatus::kOk);
+  float x2[2], x3[2];
+  for (int j = 0; j < 2; ++j) {
+    const float m2 = (f[0][j] + f[1][j]) / 2.0f;
+    const float d0 = f[0][j] - m2, d1 = f[1][j] - m2;
+    x2[j] = d1 / __builtin_sqrtf(d0 * d0 + d1 * d1);
+    const float m3 = (f[0][j] + f[1][j] + f[2][j]) / 3.0f;
+    float v3 = 0.0f;
+    for (int i = 0; i < 3; ++i) v3 += (f[i][j] - m3) * (f[i][j] - m3);
+    x3[j] = (f[2][j] - m3) / __builtin_sqrtf(v3 / 2.0f);
+  }
+  const float b1 = -0.5f * (x2[0] * x2[0] + x2[1] * x2[1]);
+  const float z1 = x2[0] * x3[0] + x2[1] * x3[1] + b1;
+  const float p0 = 1.0f / (1.0f + __builtin_expf(z1)), p1 = 1.0f - p0;
+  const float norm2 = 1.0f + x3[0] * x3[0] + x3[1] * x3[1];
+  const float rate = 0.1f * config.new_class_learning_rate_boost / norm2;
+  TF_EXPECT_TRUE(norm2 > 1.5f);
+  const float* w = learner->weights();
+  const float* b = learner->bias();
+  for (int j = 0; j < 2; ++j) {
+    TF_EXPECT_NEAR(w[j], -rate * (p0 - 1.0f) * x3[j], 1e-4f);
+    TF_EXPECT_NEAR(w[2 + j], x2[j] - rate * p1 * x3[j], 1e-4f);
+  }
+  TF_EXPECT_NEAR(b[0], -rate * (p0 - 1.0f), 1e-4f);
+  TF_EXPECT_NEAR(b[1], b1 - rate * p1, 1e-4f);
+}
+
 }  // namespace
 
 int main() {

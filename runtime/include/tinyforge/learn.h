@@ -66,6 +66,11 @@ struct LearnerConfig {
 
   uint8_t initial_classes = 2;          // active classes at Init (classification)
   float learning_rate = 0.05f;
+  // Classification: divide each step by 1 + |x|² (normalized LMS, the step size of a
+  // passive-aggressive update): a step then moves the sample's own logits by learning_rate·g
+  // whatever the norm of x, so a sample far out (clipped features) cannot overshoot and one near
+  // the mean still counts. Its learning_rate is on another scale (several units, not 0.05).
+  bool normalized_step = false;
   float momentum = 0.0f;                // 0 ≤ momentum < 1
   float l2 = 0.0f;                      // weight decay, per step: w -= lr * l2 * w
   float gradient_clip = 4.0f;           // |dloss/doutput| is clipped to this

@@ -189,6 +189,52 @@ TEST(LearnerTest, ThirdSampleTakesTheSoftmaxGradientStep) {
   EXPECT_EQ(learner->metrics().samples_trained, 3u);
 }
 
+// normalized_step: the same step divided by 1 + |x|² (x = the standardized third sample).
+TEST(LearnerTest, NormalizedStepDividesTheStepByOnePlusSquaredNorm) {
+  using Small = StaticLearner<Task::kClassification, 2, 2, 4>;
+  Small learner;
+  LearnerConfig config = Small::DefaultConfig();
+  config.learning_rate = 0.1f;
+  config.imprint_samples = 1;  // only the first sample imprints
+  config.drift_detector = DriftDetector::kNone;
+  config.normalized_step = true;
+  ASSERT_EQ(learner.Init(config), LearnStatus::kOk);
+  const double s[3][2] = {{1.0, 10.0}, {3.0, 14.0}, {2.0, 9.0}};
+  const float f[3][2] = {{1.0f, 10.0f}, {3.0f, 14.0f}, {2.0f, 9.0f}};
+  ASSERT_EQ(learner->Learn(f[0], 2, 0), LearnStatus::kOk);
+  ASSERT_EQ(learner->Learn(f[1], 2, 1), LearnStatus::kOk);
+  ASSERT_EQ(learner->Learn(f[2], 2, 0), LearnStatus::kOk);
+  // Standardization stats after 2 and 3 samples.
+  double x2[2], x3[2];
+  for (int j = 0; j < 2; ++j) {
+    const double m2 = (s[0][j] + s[1][j]) / 2;
+    const double v2 = ((s[0][j] - m2) * (s[0][j] - m2) + (s[1][j] - m2) * (s[1][j] - m2)) / 1;
+    x2[j] = (s[1][j] - m2) / std::sqrt(v2);
+    const double m3 = (s[0][j] + s[1][j] + s[2][j]) / 3;
+    double v3 = 0;
+    for (int i = 0; i < 3; ++i) v3 += (s[i][j] - m3) * (s[i][j] - m3);
+    v3 /= 2;
+    x3[j] = (s[2][j] - m3) / std::sqrt(v3);
+  }
+  // Class 0 was imprinted from x1 = 0 (a single sample has no spread): w0 = 0, b0 = 0.
+  const double b1 = -0.5 * (x2[0] * x2[0] + x2[1] * x2[1]);
+  const double z0 = 0.0, z1 = x2[0] * x3[0] + x2[1] * x3[1] + b1;
+  const double p0 = 1.0 / (1.0 + std::exp(z1 - z0)), p1 = 1.0 - p0;
+  const double rate = 0.1 * config.new_class_learning_rate_boost /
+                      (1.0 + x3[0] * x3[0] + x3[1] * x3[1]);
+  ASSERT_GT(x3[0] * x3[0] + x3[1] * x3[1], 0.5);  // the division matters
+  const float* w = learner->weights();
+  const float* b = learner->bias();
+  for (int j = 0; j < 2; ++j) {
+    EXPECT_NEAR(w[j], -rate * (p0 - 1.0) * x3[j], 1e-5);
+    EXPECT_NEAR(w[2 + j], x2[j] - rate * p1 * x3[j], 1e-5);
+  }
+  EXPECT_NEAR(b[0], -rate * (p0 - 1.0), 1e-5);
+  EXPECT_NEAR(b[1], b1 - rate * p1, 1e-5);
+  EXPECT_EQ(learner->ClassTrainedCount(0), 2u);
+  EXPECT_EQ(learner->metrics().samples_trained, 3u);
+}
+
 TEST(LearnerTest, LearnsClustersAsWellAsNearestClassMean) {
   Classifier learner;
   ASSERT_EQ(learner.Init(ClassifierConfig(4)), LearnStatus::kOk);
