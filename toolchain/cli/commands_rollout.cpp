@@ -225,11 +225,22 @@ void AddRolloutCommands(CLI::App& app, int* exit_code) {
   auto* status = rollout->add_subcommand("status", "Show one rollout, or list them without an id");
   AddConnectionOptions(status, &connection);
   status->add_option("id", status_id, "Rollout id");
+  static std::string device_filter;
+  static int device_limit = 100;
+  auto* devices_option = status->add_option(
+      "--devices", device_filter, "List the devices with this status (all, waiting, pending, failed, confirmed, refused, ...)");
+  status->add_option("--limit", device_limit, "At most this many devices with --devices (1..1000, default 100)")
+      ->needs(devices_option)
+      ->check(CLI::Range(1, 1000));
   auto* wait_flag = status->add_flag("--wait", wait,
                                      "Wait while it is running or rolling back; exit 0 only if it ends completed or rolled_back");
   status->add_option("--timeout", wait_timeout_s, "Seconds --wait waits at most (default 3600)")->needs(wait_flag);
   status->callback([exit_code] {
     json answer;
+    if (status_id.empty() && (!device_filter.empty() || wait)) {
+      *exit_code = UsageError("--devices and --wait need a rollout id");
+      return;
+    }
     if (status_id.empty()) {
       *exit_code = Call(connection, "GET", "/api/v1/rollouts?limit=1000", nullptr, &answer);
       if (*exit_code != 0) return;
@@ -246,6 +257,27 @@ void AddRolloutCommands(CLI::App& app, int* exit_code) {
       return;
     }
     const std::string path = "/api/v1/rollouts/" + status_id;
+    if (!device_filter.empty()) {
+      if (device_filter.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
+        *exit_code = UsageError("--devices: a status name like failed or pending, got \"" + device_filter + "\"");
+        return;
+      }
+      std::string query = path + "/devices?limit=" + std::to_string(device_limit) +
+                          (device_filter == "all" ? "" : "&status=" + device_filter);
+      *exit_code = Call(connection, "GET", query, nullptr, &answer);
+      if (*exit_code != 0) return;
+      if (connection.json_output) {
+        std::printf("%s\n", answer.dump(2).c_str());
+        return;
+      }
+      std::printf("%s of %s devices\n", Number(json(answer["items"].size())).c_str(), Number(answer["total"]).c_str());
+      for (const json& device : answer["items"]) {
+        std::printf("  %s (group %s): %s%s%s\n", device.value("device_id", "").c_str(), Number(device["group"]).c_str(),
+                    device.value("status", "").c_str(), device.value("detail", "").empty() ? "" : ": ",
+                    device.value("detail", "").c_str());
+      }
+      return;
+    }
     *exit_code = Call(connection, "GET", path, nullptr, &answer);
     if (*exit_code != 0 || !wait) {
       if (*exit_code == 0) *exit_code = Show(connection, answer, true);

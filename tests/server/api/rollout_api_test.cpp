@@ -340,6 +340,12 @@ TEST_F(RolloutApiTest, CliCreatesShowsPausesResumesCancelsAndRollsBack) {
   ASSERT_EQ(RunCli("rollout status " + id + " " + connection, &out), 0) << out;
   EXPECT_NE(out.find("halted"), std::string::npos) << out;
   EXPECT_NE(out.find(started[2] + " (group 2): refused: WrongDeviceType"), std::string::npos) << out;
+  ASSERT_EQ(RunCli("rollout status " + id + " --devices failed " + connection, &out), 0) << out;
+  EXPECT_NE(out.find("2 of 2 devices"), std::string::npos) << out;
+  EXPECT_NE(out.find(started[3] + " (group 2): reverted: health check failed"), std::string::npos) << out;
+  EXPECT_EQ(RunCli("rollout status " + id + " --devices 'x&y' " + connection, &out), 2) << out;
+  EXPECT_EQ(RunCli("rollout status " + id + " --devices nonsense " + connection, &out), 1) << out;
+  EXPECT_NE(out.find("unknown filter"), std::string::npos) << out;
   ASSERT_EQ(RunCli("rollout rollback " + id + " " + connection, &out), 0) << out;
   EXPECT_NE(out.find("rolling_back"), std::string::npos) << out;
   EXPECT_NE(out.find("rollback to cli-v1: 1 devices"), std::string::npos) << out;
