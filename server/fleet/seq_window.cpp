@@ -4,6 +4,10 @@
 namespace tinyforge::server::fleet {
 
 bool SeqWindow::Accept(uint32_t seq) {
+  if (seq == floor_ && sparse_.empty()) {  // the usual case: the next message in order
+    ++floor_;
+    return true;
+  }
   if (Seen(seq)) return false;
   sparse_.insert(seq);
   Compact();
