@@ -13,7 +13,7 @@ using namespace rollout_detail;  // NOLINT: the engine's own helpers
 Result<std::unique_ptr<RolloutEngine>> RolloutEngine::Open(const std::filesystem::path& database,
                                                            UpdateDispatcher* dispatcher,
                                                            RolloutEngineOptions options) {
-  auto store = RolloutStore::Open(database);
+  auto store = RolloutStore::Open(database, options.busy_timeout_ms);
   if (!store.ok()) return store.error();
   std::unique_ptr<RolloutEngine> engine(new RolloutEngine());
   engine->store_ = std::move(store.value());
@@ -98,10 +98,13 @@ void RolloutEngine::WorkerLoop() {
   for (;;) {
     {
       std::unique_lock lock(queue_mutex_);
-      queue_wake_.wait_for(lock, std::chrono::milliseconds(options_.tick_ms),
-                           [this] { return stopping_ || wake_requested_ || !results_.empty(); });
+      // After a failed write the queued results wait for the next tick: no busy retry loop.
+      queue_wake_.wait_for(lock, std::chrono::milliseconds(options_.tick_ms), [this] {
+        return stopping_ || wake_requested_ || (!results_.empty() && !apply_failed_);
+      });
       if (stopping_) return;
       wake_requested_ = false;
+      apply_failed_ = false;
     }
     Step();
   }
@@ -121,6 +124,7 @@ void RolloutEngine::Step() {
       std::fprintf(stderr, "rollouts: cannot record %zu results: %s\n", batch.size(), applied.error().message.c_str());
       std::lock_guard queue_lock(queue_mutex_);
       results_.insert(results_.begin(), batch.begin(), batch.end());
+      apply_failed_ = true;
       return;
     }
   }

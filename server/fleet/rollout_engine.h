@@ -41,6 +41,7 @@ struct RolloutEngineOptions {
   bool run_worker = true;         // false: the caller drives Step() (deterministic unit tests)
   std::function<int64_t()> now_ms;  // wall clock in ms (persisted); default system_clock
   int64_t failure_list_limit = 100;  // failures listed per rollout in Get()
+  int busy_timeout_ms = 5000;        // SQLite lock wait before a write fails (and is retried)
 };
 
 class RolloutEngine : public UpdateListener {
@@ -104,11 +105,12 @@ class RolloutEngine : public UpdateListener {
   std::unique_ptr<RolloutStore> store_;
   UpdateDispatcher* dispatcher_ = nullptr;
 
-  std::mutex queue_mutex_;  // results_, stopping_, wake_requested_
+  std::mutex queue_mutex_;  // results_, stopping_, wake_requested_, apply_failed_
   std::condition_variable queue_wake_;
   std::vector<UpdateResult> results_;
   bool stopping_ = false;
   bool wake_requested_ = false;
+  bool apply_failed_ = false;  // the last batch could not be written: retry on the next tick
   std::thread worker_;
   std::atomic<int64_t> unmatched_results_{0};
 };

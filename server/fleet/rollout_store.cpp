@@ -64,10 +64,10 @@ constexpr const char* kLiveStates = "('created','running','paused','halted','rol
 
 }  // namespace
 
-Result<std::unique_ptr<RolloutStore>> RolloutStore::Open(const std::filesystem::path& path) {
+Result<std::unique_ptr<RolloutStore>> RolloutStore::Open(const std::filesystem::path& path, int busy_timeout_ms) {
   std::unique_ptr<RolloutStore> store(new RolloutStore());
   if (sqlite3_open(path.c_str(), &store->db_) != SQLITE_OK) return SqlError(store->db_, "cannot open " + path.string());
-  sqlite3_busy_timeout(store->db_, 5000);
+  sqlite3_busy_timeout(store->db_, busy_timeout_ms);
   auto created = store->Exec(
       "PRAGMA journal_mode=WAL;"
       "PRAGMA synchronous=FULL;"

@@ -21,7 +21,8 @@ namespace tinyforge::server::fleet {
 
 class RolloutStore {
  public:
-  static Result<std::unique_ptr<RolloutStore>> Open(const std::filesystem::path& path);
+  // `busy_timeout_ms`: how long a statement waits for another connection's lock before failing.
+  static Result<std::unique_ptr<RolloutStore>> Open(const std::filesystem::path& path, int busy_timeout_ms = 5000);
   ~RolloutStore();
   RolloutStore(const RolloutStore&) = delete;
   RolloutStore& operator=(const RolloutStore&) = delete;

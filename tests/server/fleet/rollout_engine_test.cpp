@@ -2,6 +2,7 @@
 // advance on the success threshold, halt on the error threshold, soak and timeouts, pause /
 // resume / cancel, rollback, start failures, conflicts; and once with the worker thread.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -47,6 +48,7 @@ class RolloutEngineTest : public ::testing::Test {
     engine_.reset();
     RolloutEngineOptions options;
     options.run_worker = false;
+    options.busy_timeout_ms = 200;
     options.now_ms = [this] { return now_ms_.load(); };
     auto engine = RolloutEngine::Open(dir_ / "rollouts.sqlite", &dispatcher_, options);
     ASSERT_TRUE(engine.ok()) << engine.error().message;
@@ -404,6 +406,23 @@ TEST_F(RolloutEngineTest, StateSurvivesReopenAndInFlightDevicesAreAskedAgain) {
             std::vector<std::string>(started.begin() + 4, started.end()));
   AnswerAll("model-v2", UpdateOutcome::kConfirmed, 10);
   EXPECT_EQ(Status(id).current_group, 1);
+}
+
+TEST_F(RolloutEngineTest, ResultsThatCannotBeWrittenAreKeptAndAppliedLater) {
+  int64_t id = Create(Spec(10, {"100%"}));
+  // Another connection holds the write lock: recording fails, nothing is lost.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "rollouts.sqlite").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  for (const auto& device : dispatcher_.Started("model-v2")) dispatcher_.Deliver(device, "model-v2", UpdateOutcome::kConfirmed);
+  engine_->Step();
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_EQ(Status(id).groups[0].pending, 10);
+  engine_->Step();
+  RolloutStatus status = Status(id);
+  EXPECT_EQ(status.groups[0].confirmed, 10);
+  EXPECT_EQ(status.state, RolloutState::kCompleted);
 }
 
 TEST_F(RolloutEngineTest, WorkerThreadDrivesARolloutToCompletion) {
