@@ -3,13 +3,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 #include <unordered_set>
 
 namespace tinyforge::server::kg::shacl {
 namespace {
 
-const std::vector<NodeId> kNoNodes;
-const std::vector<std::pair<NodeId, NodeId>> kNoPairs;
 
 }  // namespace
 
@@ -57,9 +56,17 @@ std::string TermDictionary::Key(const RdfNode& node) {
   return key;
 }
 
-NodeId TermDictionary::Intern(const RdfNode& node, NodeId offset) {
-  auto [it, inserted] = ids_.try_emplace(Key(node), offset + static_cast<NodeId>(nodes_.size()));
+NodeId TermDictionary::Intern(const RdfNode& node, NodeId offset) { return InternKey(Key(node), node, offset); }
+
+NodeId TermDictionary::InternKey(std::string key, const RdfNode& node, NodeId offset) {
+  auto [it, inserted] = ids_.try_emplace(std::move(key), offset + static_cast<NodeId>(nodes_.size()));
   if (inserted) nodes_.push_back(node);
+  return it->second;
+}
+
+std::optional<NodeId> TermDictionary::FindKey(const std::string& key) const {
+  auto it = ids_.find(key);
+  if (it == ids_.end()) return std::nullopt;
   return it->second;
 }
 
@@ -74,10 +81,11 @@ Graph::Graph(std::shared_ptr<const TermDictionary> base)
     : base_(std::move(base)), base_size_(base_ ? static_cast<NodeId>(base_->size()) : 0) {}
 
 NodeId Graph::Intern(const RdfNode& node) {
+  std::string key = TermDictionary::Key(node);
   if (base_) {
-    if (auto id = base_->Find(node, 0)) return *id;
+    if (auto id = base_->FindKey(key)) return *id;
   }
-  return own_.Intern(node, base_size_);
+  return own_.InternKey(std::move(key), node, base_size_);
 }
 
 std::optional<NodeId> Graph::Find(const RdfNode& node) const {
@@ -93,33 +101,82 @@ const RdfNode& Graph::node(NodeId id) const {
 }
 
 void Graph::Add(NodeId subject, NodeId predicate, NodeId object) {
-  std::vector<NodeId>& objects = by_subject_predicate_[Pair(subject, predicate)];
-  if (std::find(objects.begin(), objects.end(), object) != objects.end()) return;
-  objects.push_back(object);
-  by_predicate_object_[Pair(predicate, object)].push_back(subject);
-  by_subject_[subject].emplace_back(predicate, object);
-  by_predicate_[predicate].emplace_back(subject, object);
   triples_.push_back({subject, predicate, object});
+  indexed_ = false;
 }
 
-const std::vector<NodeId>& Graph::Objects(NodeId subject, NodeId predicate) const {
-  auto it = by_subject_predicate_.find(Pair(subject, predicate));
-  return it == by_subject_predicate_.end() ? kNoNodes : it->second;
+size_t Graph::size() const { return triples().size(); }
+
+const std::vector<Graph::TripleIds>& Graph::triples() const {
+  Index();
+  return triples_;
 }
 
-const std::vector<NodeId>& Graph::Subjects(NodeId predicate, NodeId object) const {
-  auto it = by_predicate_object_.find(Pair(predicate, object));
-  return it == by_predicate_object_.end() ? kNoNodes : it->second;
+void Graph::Index() const {
+  if (indexed_) return;
+  auto spo = [](const TripleIds& a, const TripleIds& b) {
+    return std::tie(a.subject, a.predicate, a.object) < std::tie(b.subject, b.predicate, b.object);
+  };
+  auto same = [](const TripleIds& a, const TripleIds& b) {
+    return a.subject == b.subject && a.predicate == b.predicate && a.object == b.object;
+  };
+  std::sort(triples_.begin(), triples_.end(), spo);
+  triples_.erase(std::unique(triples_.begin(), triples_.end(), same), triples_.end());
+  spo_objects_.resize(triples_.size());
+  spo_pairs_.resize(triples_.size());
+  for (size_t i = 0; i < triples_.size(); ++i) {
+    spo_objects_[i] = triples_[i].object;
+    spo_pairs_[i] = {triples_[i].predicate, triples_[i].object};
+  }
+  pos_ = triples_;
+  std::sort(pos_.begin(), pos_.end(), [](const TripleIds& a, const TripleIds& b) {
+    return std::tie(a.predicate, a.object, a.subject) < std::tie(b.predicate, b.object, b.subject);
+  });
+  pos_subjects_.resize(pos_.size());
+  pos_pairs_.resize(pos_.size());
+  for (size_t i = 0; i < pos_.size(); ++i) {
+    pos_subjects_[i] = pos_[i].subject;
+    pos_pairs_[i] = {pos_[i].subject, pos_[i].object};
+  }
+  indexed_ = true;
 }
 
-const std::vector<std::pair<NodeId, NodeId>>& Graph::Outgoing(NodeId subject) const {
-  auto it = by_subject_.find(subject);
-  return it == by_subject_.end() ? kNoPairs : it->second;
+namespace {
+
+// [first, last) of the sorted `rows` whose key(row) equals `key`.
+template <typename Row, typename Key, typename KeyOf>
+std::pair<size_t, size_t> Range(const std::vector<Row>& rows, const Key& key, KeyOf key_of) {
+  auto lower = std::partition_point(rows.begin(), rows.end(), [&](const Row& row) { return key_of(row) < key; });
+  auto upper = std::partition_point(lower, rows.end(), [&](const Row& row) { return !(key < key_of(row)); });
+  return {static_cast<size_t>(lower - rows.begin()), static_cast<size_t>(upper - rows.begin())};
 }
 
-const std::vector<std::pair<NodeId, NodeId>>& Graph::WithPredicate(NodeId predicate) const {
-  auto it = by_predicate_.find(predicate);
-  return it == by_predicate_.end() ? kNoPairs : it->second;
+}  // namespace
+
+std::span<const NodeId> Graph::Objects(NodeId subject, NodeId predicate) const {
+  Index();
+  auto [first, last] = Range(triples_, std::make_pair(subject, predicate),
+                             [](const TripleIds& t) { return std::make_pair(t.subject, t.predicate); });
+  return std::span<const NodeId>(spo_objects_.data() + first, last - first);
+}
+
+std::span<const NodeId> Graph::Subjects(NodeId predicate, NodeId object) const {
+  Index();
+  auto [first, last] = Range(pos_, std::make_pair(predicate, object),
+                             [](const TripleIds& t) { return std::make_pair(t.predicate, t.object); });
+  return std::span<const NodeId>(pos_subjects_.data() + first, last - first);
+}
+
+std::span<const std::pair<NodeId, NodeId>> Graph::Outgoing(NodeId subject) const {
+  Index();
+  auto [first, last] = Range(triples_, subject, [](const TripleIds& t) { return t.subject; });
+  return std::span<const std::pair<NodeId, NodeId>>(spo_pairs_.data() + first, last - first);
+}
+
+std::span<const std::pair<NodeId, NodeId>> Graph::WithPredicate(NodeId predicate) const {
+  Index();
+  auto [first, last] = Range(pos_, predicate, [](const TripleIds& t) { return t.predicate; });
+  return std::span<const std::pair<NodeId, NodeId>>(pos_pairs_.data() + first, last - first);
 }
 
 Result<std::vector<NodeId>> Graph::List(NodeId head) const {
@@ -133,8 +190,8 @@ Result<std::vector<NodeId>> Graph::List(NodeId head) const {
     if (!seen.insert(current).second) {
       return MakeError(ErrorKind::kInvalidArgument, "RDF list " + node(head).ToString() + " is cyclic");
     }
-    const auto& firsts = first ? Objects(current, *first) : kNoNodes;
-    const auto& rests = rest ? Objects(current, *rest) : kNoNodes;
+    auto firsts = first ? Objects(current, *first) : std::span<const NodeId>();
+    auto rests = rest ? Objects(current, *rest) : std::span<const NodeId>();
     if (firsts.size() != 1 || rests.size() != 1) {
       return MakeError(ErrorKind::kInvalidArgument,
                        "RDF list " + node(head).ToString() + " is malformed at " + node(current).ToString() +

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,9 +52,12 @@ class TermDictionary {
   std::optional<NodeId> Find(const RdfNode& node, NodeId offset) const;
   const RdfNode& at(size_t local_index) const { return nodes_[local_index]; }
   size_t size() const { return nodes_.size(); }
+  // The same by the term's key (built once per term by Graph::Intern).
+  static std::string Key(const RdfNode& node);
+  NodeId InternKey(std::string key, const RdfNode& node, NodeId offset);
+  std::optional<NodeId> FindKey(const std::string& key) const;
 
  private:
-  static std::string Key(const RdfNode& node);
   std::unordered_map<std::string, NodeId> ids_;
   std::vector<RdfNode> nodes_;
 };
@@ -69,20 +73,22 @@ class Graph {
   std::optional<NodeId> FindIri(std::string_view iri) const { return Find(RdfNode::Iri(iri)); }
   const RdfNode& node(NodeId id) const;
 
-  // Set semantics: a triple already present is not added twice.
+  // Set semantics: a triple already present is kept once.
   void Add(NodeId subject, NodeId predicate, NodeId object);
-  size_t size() const { return triples_.size(); }
+  size_t size() const;
 
   struct TripleIds {
     NodeId subject, predicate, object;
   };
-  const std::vector<TripleIds>& triples() const { return triples_; }
-  const std::vector<NodeId>& Objects(NodeId subject, NodeId predicate) const;
-  const std::vector<NodeId>& Subjects(NodeId predicate, NodeId object) const;
-  // Every (predicate, object) of a subject, in insertion order.
-  const std::vector<std::pair<NodeId, NodeId>>& Outgoing(NodeId subject) const;
+  // Reads sort the triples once after the last Add (flat arrays, no per-triple allocation: the
+  // data graphs are small and built once per request). Not for concurrent first reads.
+  const std::vector<TripleIds>& triples() const;
+  std::span<const NodeId> Objects(NodeId subject, NodeId predicate) const;
+  std::span<const NodeId> Subjects(NodeId predicate, NodeId object) const;
+  // Every (predicate, object) of a subject.
+  std::span<const std::pair<NodeId, NodeId>> Outgoing(NodeId subject) const;
   // Every (subject, object) with this predicate.
-  const std::vector<std::pair<NodeId, NodeId>>& WithPredicate(NodeId predicate) const;
+  std::span<const std::pair<NodeId, NodeId>> WithPredicate(NodeId predicate) const;
   // The members of the RDF list starting at `head`. Errors: kInvalidArgument for a malformed or
   // cyclic list (a node without exactly one rdf:first and one rdf:rest).
   Result<std::vector<NodeId>> List(NodeId head) const;
@@ -92,15 +98,18 @@ class Graph {
   std::shared_ptr<const TermDictionary> FreezeDictionary() const;
 
  private:
-  static uint64_t Pair(NodeId a, NodeId b) { return (static_cast<uint64_t>(a) << 32) | b; }
+  void Index() const;
   std::shared_ptr<const TermDictionary> base_;
   NodeId base_size_ = 0;
   TermDictionary own_;
-  std::vector<TripleIds> triples_;
-  std::unordered_map<uint64_t, std::vector<NodeId>> by_subject_predicate_;
-  std::unordered_map<uint64_t, std::vector<NodeId>> by_predicate_object_;
-  std::unordered_map<NodeId, std::vector<std::pair<NodeId, NodeId>>> by_subject_;
-  std::unordered_map<NodeId, std::vector<std::pair<NodeId, NodeId>>> by_predicate_;
+  // Added triples; Index() sorts them (s, p, o), drops duplicates and derives the views below.
+  mutable std::vector<TripleIds> triples_;
+  mutable bool indexed_ = true;
+  mutable std::vector<NodeId> spo_objects_;                       // objects in (s, p, o) order
+  mutable std::vector<std::pair<NodeId, NodeId>> spo_pairs_;      // (p, o) in (s, p, o) order
+  mutable std::vector<TripleIds> pos_;                            // triples in (p, o, s) order
+  mutable std::vector<NodeId> pos_subjects_;                      // subjects in (p, o, s) order
+  mutable std::vector<std::pair<NodeId, NodeId>> pos_pairs_;      // (s, o) in (p, o, s) order
 };
 
 }  // namespace tinyforge::server::kg::shacl

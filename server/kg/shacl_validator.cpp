@@ -63,7 +63,8 @@ class Validator {
     while (!stack.empty()) {
       NodeId next = stack.back();
       stack.pop_back();
-      std::vector<NodeId> parents = data_.Objects(next, subclass_of);
+      const auto direct = data_.Objects(next, subclass_of);
+      std::vector<NodeId> parents(direct.begin(), direct.end());
       const auto& ontology = set_.SuperClasses(next);
       parents.insert(parents.end(), ontology.begin(), ontology.end());
       for (NodeId parent : parents) {
@@ -194,15 +195,19 @@ class Validator {
     auto each = [&](auto&& accept, auto&& describe) {
       for (NodeId value : values) {
         if (accept(value)) continue;
+        if (!out) {  // only conformance matters: no message to build
+          ok = false;
+          return;
+        }
         fail(&value, describe(value));
-        if (!out) return;
       }
     };
-    const std::string term = c.term ? set_.Compact(c.term) : "";
+    // Names for messages, rendered only when something fails.
+    auto term_name = [&] { return c.term ? set_.Compact(c.term) : std::string(); };
     switch (c.kind) {
       case Component::kClass:
         each([&](NodeId v) { return InstanceOf(v, c.term); },
-             [&](NodeId) { return "must be an instance of " + term; });
+             [&](NodeId) { return "must be an instance of " + term_name(); });
         break;
       case Component::kDatatype: {
         const std::string& datatype = data_.node(c.term).value;
@@ -212,8 +217,8 @@ class Validator {
              },
              [&](NodeId v) {
                const RdfNode& node = data_.node(v);
-               return node.is_literal() && node.datatype == datatype ? "is not a valid " + term + " literal"
-                                                                     : "must be a literal of datatype " + term;
+               return node.is_literal() && node.datatype == datatype ? "is not a valid " + term_name() + " literal"
+                                                                     : "must be a literal of datatype " + term_name();
              });
         break;
       }
@@ -230,7 +235,7 @@ class Validator {
                }
                return false;
              },
-             [&](NodeId) { return "must be a node of kind " + term; });
+             [&](NodeId) { return "must be a node of kind " + term_name(); });
         break;
       case Component::kMinCount:
         if (static_cast<int64_t>(values.size()) < c.count) {
@@ -265,7 +270,7 @@ class Validator {
              },
              [&](NodeId v) {
                return CompareLiterals(data_.node(v), bound) ? std::string("must be ") + op + " " + bound.value
-                                                            : "is not comparable with " + term;
+                                                            : "is not comparable with " + term_name();
              });
         break;
       }
@@ -327,25 +332,25 @@ class Validator {
       case Component::kLessThan:
       case Component::kLessThanOrEquals: {
         const auto& others = data_.Objects(focus, c.term);
-        auto contains = [](const std::vector<NodeId>& list, NodeId v) {
+        auto contains = [](std::span<const NodeId> list, NodeId v) {
           return std::find(list.begin(), list.end(), v) != list.end();
         };
         for (NodeId v : values) {
-          if (c.kind == Component::kEquals && !contains(others, v)) fail(&v, "must also be a value of " + term);
-          if (c.kind == Component::kDisjoint && contains(others, v)) fail(&v, "must not also be a value of " + term);
+          if (c.kind == Component::kEquals && !contains(others, v)) fail(&v, "must also be a value of " + term_name());
+          if (c.kind == Component::kDisjoint && contains(others, v)) fail(&v, "must not also be a value of " + term_name());
           if (c.kind == Component::kLessThan || c.kind == Component::kLessThanOrEquals) {
             for (NodeId other : others) {
               auto order = CompareLiterals(data_.node(v), data_.node(other));
               bool less = order && (*order < 0 || (c.kind == Component::kLessThanOrEquals && *order == 0));
               if (!less) fail(&v, std::string("must be ") + (c.kind == Component::kLessThan ? "<" : "<=") +
-                                      " every value of " + term);
+                                      " every value of " + term_name());
             }
           }
           if (!ok && !out) return false;
         }
         if (c.kind == Component::kEquals) {
           for (NodeId other : others) {
-            if (!contains(values, other)) fail(&other, "is a value of " + term + " but not of this path");
+            if (!contains(values, other)) fail(&other, "is a value of " + term_name() + " but not of this path");
           }
         }
         break;
@@ -429,7 +434,7 @@ class Validator {
         }
         break;
       case Component::kHasValue:
-        if (std::find(values.begin(), values.end(), c.term) == values.end()) fail(nullptr, "must have the value " + term);
+        if (std::find(values.begin(), values.end(), c.term) == values.end()) fail(nullptr, "must have the value " + term_name());
         break;
       case Component::kIn:
         each([&](NodeId v) { return std::find(c.terms.begin(), c.terms.end(), v) != c.terms.end(); },
