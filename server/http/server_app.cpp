@@ -93,7 +93,10 @@ ServerApp::~ServerApp() { Stop(); }
 void ServerApp::Stop() {
   if (http_) http_->stop();
   if (thread_.joinable()) thread_.join();
-  rollouts_.reset();  // before the dispatcher it listens to goes away
+  // The distributor calls the rollout engine from its worker thread (reading the listener under
+  // its lock, calling it outside): stop that worker before the engine goes, then the rest.
+  if (fleet_) fleet_->distributor().Stop();
+  rollouts_.reset();
   fleet_.reset();     // distributor, bridge (commits what it accepted), broker
   store_.reset();
 }

@@ -38,6 +38,7 @@ class RolloutApiTest : public ::testing::Test {
     options.data_dir = DataDir();
     options.store_probe_interval_ms = 200;
     options.update_dispatcher = dispatcher_;
+    options.fleet = false;  // the engine's test dispatcher stands in for the MQTT side
     auto app = ServerApp::Start(options);
     ASSERT_TRUE(app.ok()) << app.error().message;
     app_ = app.value().release();
