@@ -1,6 +1,7 @@
 // SHACL gate of the registry's inserts (see registry_validator.h).
 #include "server/kg/registry_validator.h"
 
+#include <cctype>
 #include <mutex>
 #include <optional>
 
@@ -10,6 +11,25 @@ namespace {
 shacl::RdfNode ToNode(const Term& term) {
   if (term.kind() == Term::Kind::kIri) return shacl::RdfNode::Iri(term.value());
   return shacl::RdfNode::Literal(term.value(), term.datatype(), term.lang());
+}
+
+// TermDictionary::Key of ToNode(term), written into a reused buffer (no RdfNode, no allocation
+// once the buffer has grown).
+void KeyOf(const Term& term, std::string& key) {
+  key.clear();
+  if (term.kind() == Term::Kind::kIri) {
+    key += static_cast<char>('0' + static_cast<int>(shacl::RdfNode::Kind::kIri));
+    key += term.value();
+    return;
+  }
+  key += static_cast<char>('0' + static_cast<int>(shacl::RdfNode::Kind::kLiteral));
+  key += term.value();
+  key += '\x1f';
+  if (!term.datatype().empty()) key += term.datatype();
+  else if (term.lang().empty()) key.append(shacl::kXsdNs).append("string");
+  else key.append(shacl::kRdfNs).append("langString");
+  key += '\x1f';
+  for (char c : term.lang()) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
 
 }  // namespace
@@ -31,9 +51,15 @@ Result<std::shared_ptr<const RegistryValidator>> RegistryValidator::Embedded() {
 
 shacl::ValidationReport RegistryValidator::Validate(const std::vector<Triple>& triples) const {
   shacl::Graph data(shapes_->terms());
+  std::string key;
+  auto intern = [&](const Term& term) {
+    KeyOf(term, key);
+    return data.InternKeyed(key, [&] { return ToNode(term); });
+  };
   for (const Triple& triple : triples) {
-    data.Add(data.Intern(ToNode(triple.subject)), data.Intern(ToNode(triple.predicate)),
-             data.Intern(ToNode(triple.object)));
+    shacl::NodeId subject = intern(triple.subject);
+    shacl::NodeId predicate = intern(triple.predicate);
+    data.Add(subject, predicate, intern(triple.object));
   }
   return shacl::Validate(*shapes_, data);
 }

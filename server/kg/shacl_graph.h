@@ -69,6 +69,16 @@ class Graph {
 
   NodeId Intern(const RdfNode& node);
   NodeId Iri(std::string_view iri) { return Intern(RdfNode::Iri(iri)); }
+  // For callers that build TermDictionary::Key themselves: `make()` builds the node only when the
+  // term is new, so a repeated or shape-vocabulary term costs one hash lookup and no allocation.
+  template <typename Make>
+  NodeId InternKeyed(const std::string& key, Make&& make) {
+    if (base_) {
+      if (auto id = base_->FindKey(key)) return *id;
+    }
+    if (auto id = own_.FindKey(key)) return *id;
+    return own_.InternKey(key, make(), base_size_);
+  }
   std::optional<NodeId> Find(const RdfNode& node) const;
   std::optional<NodeId> FindIri(std::string_view iri) const { return Find(RdfNode::Iri(iri)); }
   const RdfNode& node(NodeId id) const;
