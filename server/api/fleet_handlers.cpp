@@ -3,6 +3,11 @@
 #include "server/api/fleet_handlers.h"
 
 #include <charconv>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
 
 #include "server/api/handler_support.h"
 #include "server/fleet/fleet_service.h"
@@ -233,19 +238,44 @@ ApiResponse FleetStats(ApiContext& context, const ApiRequest&) noexcept {
 }
 
 fleet::CompatibilityCheck KnowledgeGraphCompatibility(kg::StoreSupervisor& store) {
-  return [&store](const std::string& device_id, const fleet::ArtifactRecord& artifact) {
+  // A rollout asks once per device: one CompatibleDevices listing per artifact (cached for a
+  // minute) answers the compatible ones with a set lookup; only an incompatible device costs the
+  // per-device query that names its reasons.
+  struct Cache {
+    std::mutex mutex;
+    std::map<std::string, std::pair<std::chrono::steady_clock::time_point, std::set<std::string>>> compatible;
+  };
+  auto cache = std::make_shared<Cache>();
+  return [&store, cache](const std::string& device_id, const fleet::ArtifactRecord& artifact) {
     fleet::CompatibilityVerdict verdict;
     if (artifact.model_id.empty()) return verdict;
     auto handle = store.Current();
     if (!handle) return fleet::CompatibilityVerdict{false, "knowledge graph unavailable: compatibility not checked"};
     kg::CompatibilityQueries queries(*handle->graph);
-    const std::string model_iri = kg::ModelVersionIri(artifact.model_id, artifact.model_version).value();
+    const kg::Term model = kg::ModelVersionIri(artifact.model_id, artifact.model_version);
+    const std::string device_iri = kg::DeviceIri(device_id).value();
     const int64_t page = kg::CompatibilityQueries::kMaxPageSize;
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard<std::mutex> lock(cache->mutex);
+      auto cached = cache->compatible.find(artifact.id);
+      if (cached == cache->compatible.end() || now - cached->second.first > std::chrono::seconds(60)) {
+        std::set<std::string> devices;
+        for (int64_t offset = 0;; offset += page) {
+          auto listed = queries.CompatibleDevices(model, offset, page);
+          if (!listed.ok()) return fleet::CompatibilityVerdict{false, "knowledge graph: " + listed.error().message};
+          for (const kg::Candidate& candidate : listed->items) devices.insert(candidate.iri);
+          if (listed->items.empty() || offset + page >= listed->total) break;
+        }
+        cached = cache->compatible.insert_or_assign(artifact.id, std::make_pair(now, std::move(devices))).first;
+      }
+      if (cached->second.second.count(device_iri) != 0) return verdict;
+    }
     for (int64_t offset = 0;; offset += page) {
       auto models = queries.ModelsWithReasons(kg::DeviceIri(device_id), offset, page);
       if (!models.ok()) return fleet::CompatibilityVerdict{false, "knowledge graph: " + models.error().message};
       for (const kg::Candidate& candidate : models->items) {
-        if (candidate.iri != model_iri) continue;
+        if (candidate.iri != model.value()) continue;
         for (const kg::Reason& reason : candidate.reasons) {
           verdict.compatible = false;
           verdict.reasons += (verdict.reasons.empty() ? "" : "; ") + reason.Describe();
@@ -254,8 +284,8 @@ fleet::CompatibilityCheck KnowledgeGraphCompatibility(kg::StoreSupervisor& store
       }
       if (models->items.empty() || offset + page >= models->total) break;
     }
-    return fleet::CompatibilityVerdict{false, "model " + artifact.model_id + " version " + artifact.model_version +
-                                                  " is not in the knowledge graph"};
+    return fleet::CompatibilityVerdict{false, "device " + device_id + " or model " + artifact.model_id + " version " +
+                                                  artifact.model_version + " is not in the knowledge graph"};
   };
 }
 

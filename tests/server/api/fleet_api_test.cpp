@@ -179,5 +179,26 @@ TEST_F(FleetApiTest, FleetRoutesNeedAValidDeviceIdAndAToken) {
   EXPECT_EQ(empty->status, 400);
 }
 
+TEST_F(FleetApiTest, ModelArtifactForAModelTheGraphDoesNotKnowEndsIncompatible) {
+  auto uploaded = Request("POST",
+                          "/api/v1/artifacts?kind=model&version=9&device_type=sensor-m4&model_id=no-such-model"
+                          "&model_version=1.0.0",
+                          "model bytes", engineer_, "application/octet-stream");
+  ASSERT_TRUE(uploaded);
+  ASSERT_EQ(uploaded->status, 201) << uploaded->body;
+  const json target = {{"artifact_id", Body(uploaded)["id"]}};
+  auto started = Request("POST", "/api/v1/fleet/devices/kg-ghost/update", target.dump(), engineer_);
+  ASSERT_TRUE(started);
+  ASSERT_EQ(started->status, 202) << started->body;
+  json view;
+  ASSERT_TRUE(WaitUntil([&] {
+    view = Body(Request("GET", "/api/v1/fleet/devices/kg-ghost", "", viewer_));
+    return view.contains("update_history") && !view["update_history"].empty();
+  }, 30000)) << view.dump();
+  EXPECT_EQ(view["update_history"][0]["outcome"], "incompatible") << view.dump();
+  EXPECT_FALSE(view["update_history"][0]["detail"].get<std::string>().empty());
+  EXPECT_EQ(Body(Request("GET", "/api/v1/fleet/stats", "", viewer_))["ota"]["active_transfers"], 0);
+}
+
 }  // namespace
 }  // namespace tinyforge::server::http
