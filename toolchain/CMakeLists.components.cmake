@@ -37,5 +37,11 @@ if(TARGET tinyforge_toolchain AND NOT "${CMAKE_CURRENT_SOURCE_DIR}" STREQUAL "")
   if(NOT toolchain_type STREQUAL "INTERFACE_LIBRARY")
     target_compile_definitions(tinyforge_toolchain PRIVATE
       TINYFORGE_SOURCE_DIR="${CMAKE_SOURCE_DIR}" TINYFORGE_SHARED_DIR="${TINYFORGE_SHARED_DIR}")
+    # The model card's runtime_version (the runtime ships with the project's version) and its
+    # dataset_hash (SHA-256, libsodium's crypto_hash_sha256 as in server/fleet).
+    target_compile_definitions(tinyforge_toolchain PRIVATE TINYFORGE_VERSION="${PROJECT_VERSION}")
+    find_package(PkgConfig REQUIRED)
+    pkg_check_modules(TF_TOOLCHAIN_SODIUM REQUIRED IMPORTED_TARGET libsodium)
+    target_link_libraries(tinyforge_toolchain PRIVATE PkgConfig::TF_TOOLCHAIN_SODIUM)
   endif()
 endif()

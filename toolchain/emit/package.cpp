@@ -20,6 +20,10 @@
 #error "TINYFORGE_SHARED_DIR must be defined by the build"
 #endif
 
+#ifndef TINYFORGE_VERSION
+#define TINYFORGE_VERSION "0.1.0"  // CMake passes PROJECT_VERSION
+#endif
+
 namespace tinyforge::toolchain {
 namespace fs = std::filesystem;
 
@@ -155,6 +159,9 @@ struct ModelFacts {
   uint32_t arena_bytes = 0;
   uint32_t input_elements = 0;
   uint32_t output_bytes = 0;
+  format::TensorRecord input{};
+  format::TensorRecord output{};
+  bool has_int8 = false;  // any int8 tensor: the model is quantized
 };
 
 Result<ModelFacts> ReadFacts(const PackageRequest& request) {
@@ -173,6 +180,11 @@ Result<ModelFacts> ReadFacts(const PackageRequest& request) {
   }
   const auto& input = model.tensor(model.input_tensor(0));
   const auto& output = model.tensor(model.output_tensor(0));
+  facts.input = input;
+  facts.output = output;
+  for (uint32_t i = 0; i < model.tensor_count(); ++i) {
+    if (model.tensor(i).dtype == static_cast<uint8_t>(format::DType::kInt8)) facts.has_int8 = true;
+  }
   facts.input_elements = input.data_bytes / format::DTypeBytes(input.dtype);
   facts.output_bytes = output.data_bytes;
   if (input.dtype != static_cast<uint8_t>(format::DType::kFloat32)) {
@@ -260,6 +272,17 @@ Result<void> WriteModelFiles(const fs::path& directory, const PackageRequest& re
   return {};
 }
 
+nlohmann::json TensorJson(const std::string& name, const format::TensorRecord& tensor) {
+  nlohmann::json shape = nlohmann::json::array();
+  for (uint32_t d = 0; d < tensor.rank; ++d) shape.push_back(tensor.dims[d]);
+  if (shape.empty()) shape.push_back(1);  // a scalar is one element
+  return {{"name", name}, {"dtype", format::DTypeName(tensor.dtype)}, {"shape", shape}};
+}
+
+// The card the server registers (server/kg/rdf_parsing.cpp ParseModelCard, ontology/shapes.ttl):
+// plain keys id, version, ops, inputs, outputs, quantization, arena_bytes, flash_bytes,
+// runtime_version (+ required_sensors, accuracy, dataset_hash from the caller's card). The server
+// ignores other keys, so the tf:-prefixed detail (features, classes, ...) rides along.
 nlohmann::json CompleteModelCard(const PackageRequest& request, const ModelFacts& facts,
                                  PackageTarget target) {
   nlohmann::json card = request.model_card.is_object() ? request.model_card : nlohmann::json::object();
@@ -270,8 +293,20 @@ nlohmann::json CompleteModelCard(const PackageRequest& request, const ModelFacts
   }
   if (!card.contains("@type")) card["@type"] = "tf:ModelCard";
   if (!card.contains("name")) card["name"] = request.name;
-  card["tf:operators"] = facts.ops;
-  card["tf:arenaBytes"] = facts.arena_bytes;
+  if (!card.contains("id")) card["id"] = request.name;
+  if (!card.contains("version")) card["version"] = "0.1.0";
+  // Facts of the blob always win: they are what the device will run.
+  card["ops"] = facts.ops;  // format::OpName, the names the server reads from .tfm blobs too
+  card["inputs"] = nlohmann::json::array({TensorJson("input0", facts.input)});
+  card["outputs"] = nlohmann::json::array({TensorJson("output0", facts.output)});
+  if (!card.contains("quantization") && facts.has_int8) {
+    card["quantization"] = {{"scheme", "int8"}, {"weight_bits", 8}, {"activation_bits", 8}};
+  }
+  card["arena_bytes"] = facts.arena_bytes;
+  // The runtime's code size depends on the device's compiler and flags, so it is not known
+  // here: flash_bytes is the model blob alone (docs/pipeline.md).
+  card["flash_bytes"] = request.blob.size();
+  card["runtime_version"] = TINYFORGE_VERSION;
   card["tf:modelBytes"] = request.blob.size();
   card["tf:packageTarget"] = PackageTargetName(target);
   return card;

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include <sodium.h>
+
 #include "toolchain/data/cwru.h"
 #include "toolchain/preprocess/pipeline.h"
 
@@ -78,6 +80,8 @@ Result<PipelineData> LoadPipelineData(const PipelineSpec& spec, size_t keep_raw_
 
   SplitSignals signals;
   uint64_t hash = 1469598103934665603ull;
+  crypto_hash_sha256_state sha256;  // over the same bytes as the FNV hash
+  crypto_hash_sha256_init(&sha256);
   for (const std::string& label : data.class_names) {
     const auto recordings = SelectCwru(*entries, label, -1, rate);
     if (recordings.empty()) return MakeError(dir + ": no 12 kHz recording of class '" + label + "'");
@@ -92,6 +96,8 @@ Result<PipelineData> LoadPipelineData(const PipelineSpec& spec, size_t keep_raw_
       if (!recording.ok()) return recording.error();
       const std::vector<float>& samples = recording->channels.at(0);
       hash = Fnv1a(hash, samples.data(), samples.size() * sizeof(float));
+      crypto_hash_sha256_update(&sha256, reinterpret_cast<const unsigned char*>(samples.data()),
+                                samples.size() * sizeof(float));
       signals.by_source[entry.file] = samples;
       if (test_load) {
         signals.test.push_back({entry.file, label, samples});
@@ -115,6 +121,13 @@ Result<PipelineData> LoadPipelineData(const PipelineSpec& spec, size_t keep_raw_
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(hash));
   data.dataset_hash = hex;
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&sha256, digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const unsigned char byte : digest) {
+    data.dataset_sha256 += kHex[byte >> 4];
+    data.dataset_sha256 += kHex[byte & 15];
+  }
 
   PreprocessOptions options;
   options.features = spec.features;

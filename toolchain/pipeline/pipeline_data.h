@@ -35,6 +35,7 @@ struct PipelineData {
   FeatureRows test;
   size_t dropped_windows = 0;
   std::string dataset_hash;   // FNV-1a 64 of every file read, hex
+  std::string dataset_sha256;  // SHA-256 of the same bytes, 64 lowercase hex (the model card's)
   std::vector<std::string> notes;  // e.g. how the normal class was split
 };
 

@@ -64,7 +64,7 @@ TEST(PackageTest, CLibraryHasModelResolverWithOnlyUsedOpsAndModelCard) {
   EXPECT_TRUE(fs::exists(dir / "runtime" / "core" / "model.cpp"));
   EXPECT_TRUE(fs::exists(dir / "runtime" / "tinyforge" / "format" / "tfm.h"));
   const auto card = nlohmann::json::parse(ReadText(dir / "model-card.jsonld"));
-  EXPECT_EQ(card["tf:arenaBytes"], report->arena_bytes);
+  EXPECT_EQ(card["arena_bytes"], report->arena_bytes);
   EXPECT_EQ(card["tf:modelBytes"], request.blob.size());
 }
 

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "tests/toolchain/emit/server_card_check.h"
 #include "toolchain/format/blob_reader.h"
 
 namespace tinyforge::toolchain {
@@ -44,6 +47,14 @@ TEST(PipelineRunnerTest, CwruEndToEndInt8MatchesFloatAndDeviceMatchesHost) {
     EXPECT_TRUE(LoadBlob(*bytes).ok()) << name;
   }
   EXPECT_TRUE(fs::exists(spec->output_dir / "report.json"));
+
+  // Issue 5: the package's model card is registered by the server as it is (its parser + SHACL).
+  std::ifstream card_file(spec->output_dir / "package" / "firmware" / "model-card.jsonld");
+  ASSERT_TRUE(card_file.good());
+  const auto card = nlohmann::json::parse(card_file, nullptr, false);
+  EXPECT_EQ(testing::ServerRefusal(card), "") << card.dump(2);
+  EXPECT_EQ(card["required_sensors"][0]["type"], "VibrationSensor");
+  EXPECT_EQ(card["accuracy"], int8_accuracy);
 }
 
 TEST(PipelineRunnerTest, MissingDataFailsNamingThePath) {
