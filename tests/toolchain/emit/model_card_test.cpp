@@ -97,5 +97,14 @@ TEST(ModelCardTest, ServerRefusesACardWithTheOldFnvHashOrAnUnknownSensor) {
             std::string::npos);
 }
 
+// ontology/examples/cwru_model_card.json is a card `tinyforge pipeline run` wrote (tests/data
+// cwru_small, trimmed of the long tf: detail); it stays registrable.
+TEST(ModelCardTest, ToolchainExampleCardIsRegisteredByTheServer) {
+  std::ifstream stream(fs::path(TINYFORGE_SOURCE_DIR) / "ontology" / "examples" / "cwru_model_card.json");
+  ASSERT_TRUE(stream.good());
+  const auto card = nlohmann::json::parse(stream, nullptr, false);
+  EXPECT_EQ(testing::ServerRefusal(card), "");
+}
+
 }  // namespace
 }  // namespace tinyforge::toolchain
