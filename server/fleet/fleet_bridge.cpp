@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <iterator>
 #include <optional>
 
 #include "server/fleet/mosquitto_process.h"
@@ -12,6 +13,7 @@ namespace {
 
 constexpr const char* kSubscriptions[] = {"tf/+/telemetry", "tf/+/state", "tf/+/alert",
                                           "tf/+/learn", "tf/+/ota/ack"};
+constexpr int kSubscriptionCount = static_cast<int>(std::size(kSubscriptions));
 
 void LibraryInit() {
   static const bool initialised = [] {
@@ -61,6 +63,7 @@ Result<std::unique_ptr<FleetBridge>> FleetBridge::Start(const BridgeOptions& opt
   mosquitto_connect_callback_set(bridge->mosq_, &OnConnect);
   mosquitto_disconnect_callback_set(bridge->mosq_, &OnDisconnect);
   mosquitto_message_callback_set(bridge->mosq_, &OnMessage);
+  mosquitto_subscribe_callback_set(bridge->mosq_, &OnSubscribe);
   mosquitto_username_pw_set(bridge->mosq_, options.broker.user.c_str(),
                             options.broker.password.c_str());
   // Offers and chunks to thousands of devices at once: do not throttle at 20 in flight.
@@ -81,9 +84,11 @@ Result<std::unique_ptr<FleetBridge>> FleetBridge::Start(const BridgeOptions& opt
   std::unique_lock<std::mutex> lock(bridge->connect_mutex_);
   const bool answered = bridge->connect_cv_.wait_for(
       lock, std::chrono::milliseconds(options.connect_timeout_ms),
-      [&] { return bridge->connack_ >= 0; });
+      // A message published before the broker has our SUBSCRIBE is not delivered to us (and,
+      // on a fresh session, not queued either): wait for the SUBACKs, not only the CONNACK.
+      [&] { return bridge->connack_ > 0 || (bridge->connack_ == 0 && bridge->subacks_ >= kSubscriptionCount); });
   if (!answered)
-    return MakeError("fleet bridge: no CONNACK from " + options.broker.host + ":" +
+    return MakeError("fleet bridge: no CONNACK/SUBACK from " + options.broker.host + ":" +
                      std::to_string(options.broker.port) + " within " +
                      std::to_string(options.connect_timeout_ms) + " ms");
   if (bridge->connack_ != 0)
@@ -159,6 +164,13 @@ void FleetBridge::OnConnect(struct mosquitto* mosq, void* context, int rc) {
   }
   std::lock_guard<std::mutex> lock(self->connect_mutex_);
   self->connack_ = rc;
+  self->connect_cv_.notify_all();
+}
+
+void FleetBridge::OnSubscribe(struct mosquitto*, void* context, int, int, const int*) {
+  auto* self = static_cast<FleetBridge*>(context);
+  std::lock_guard<std::mutex> lock(self->connect_mutex_);
+  ++self->subacks_;
   self->connect_cv_.notify_all();
 }
 

@@ -103,6 +103,7 @@ class FleetBridge {
   static void OnConnect(struct mosquitto*, void* self, int rc);
   static void OnDisconnect(struct mosquitto*, void* self, int rc);
   static void OnMessage(struct mosquitto*, void* self, const struct mosquitto_message* message);
+  static void OnSubscribe(struct mosquitto*, void* self, int mid, int qos_count, const int* granted);
   void HandleMessage(const std::string& topic, const std::vector<uint8_t>& payload);
   void Malformed(const std::string& device_id, const std::string& why);
   void Accept(IngestRecord record, const MessageId& id);
@@ -133,6 +134,7 @@ class FleetBridge {
   std::mutex connect_mutex_;
   std::condition_variable connect_cv_;
   int connack_ = -1;
+  int subacks_ = 0;  // SUBACKs received: Start() returns once every subscription is in place
   std::atomic<uint64_t> connections_{0};
 };
 

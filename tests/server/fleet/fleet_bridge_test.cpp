@@ -102,7 +102,12 @@ class FleetBridgeTest : public ::testing::Test {
     return client;
   }
   bool WaitReceived(uint64_t received) {
-    return WaitUntil([&] { return bridge_->counters().received >= received; }, 20000) &&
+    // `received` is counted before a message is classified: wait for the classification too,
+    // or WaitUntilWritten may run before the last message was accepted.
+    return WaitUntil([&] {
+             const IngestCounters c = bridge_->counters();
+             return c.received >= received && c.accepted + c.malformed + c.duplicates >= received;
+           }, 20000) &&
            bridge_->WaitUntilWritten(20000);
   }
   DeviceView Device(const std::string& id) {
