@@ -5,39 +5,12 @@
 
 #include <sstream>
 
+#include "server/fleet/sqlite_statement.h"
+
 namespace tinyforge::server::fleet {
 namespace {
 
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) == SQLITE_OK; }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  bool ok() const { return ok_; }
-  void Bind(int index, const std::string& text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  void Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
-  void Bind(int index, int value) { sqlite3_bind_int64(stmt_, index, value); }
-  void Bind(int index, double value) { sqlite3_bind_double(stmt_, index, value); }
-  int Step() { return sqlite3_step(stmt_); }
-  void Reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  std::string Text(int column) {
-    const unsigned char* text = sqlite3_column_text(stmt_, column);
-    int bytes = sqlite3_column_bytes(stmt_, column);
-    return text ? std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(bytes)) : "";
-  }
-  int64_t Int(int column) { return sqlite3_column_int64(stmt_, column); }
-  double Real(int column) { return sqlite3_column_double(stmt_, column); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  bool ok_ = false;
-};
+using detail::Statement;
 
 Error SqlError(sqlite3* db, const std::string& what) {
   return MakeError("rollout store: SQLite " + what + ": " + sqlite3_errmsg(db));

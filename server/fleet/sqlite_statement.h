@@ -1,4 +1,4 @@
-// A prepared SQLite statement that finalizes itself, for fleet_store*.cpp (internal).
+// A prepared SQLite statement that finalizes itself, for the fleet and rollout stores (internal).
 #pragma once
 
 #include <sqlite3.h>
@@ -22,6 +22,7 @@ class Statement {
     sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   }
   void Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+  void Bind(int index, int value) { sqlite3_bind_int64(stmt_, index, value); }
   void Bind(int index, double value) { sqlite3_bind_double(stmt_, index, value); }
   void BindBlob(int index, const uint8_t* data, size_t bytes) {
     sqlite3_bind_blob(stmt_, index, data, static_cast<int>(bytes), SQLITE_TRANSIENT);
