@@ -25,6 +25,8 @@ MosquittoTransport::MosquittoTransport(std::string client_id) {
   mosquitto_disconnect_callback_set(mosq_, &OnDisconnect);
   mosquitto_publish_callback_set(mosq_, &OnPublish);
   mosquitto_message_callback_set(mosq_, &OnMessage);
+  // OTA is one chunk per ack: with Nagle + delayed ACK each round trip waited ~40 ms.
+  if (mosq_ != nullptr) mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
   port_ = TransportPort{this, &Publish, &Subscribe, &Connected};
 }
 
