@@ -12,6 +12,7 @@ core_packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi qemu-system-arm
   libeigen3-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   virtuoso-opensource libcurl4-openssl-dev libsodium-dev libcpp-httplib-dev libserd-dev
+  libsqlite3-dev libssl-dev
   mosquitto mosquitto-clients libmosquitto-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
 )
