@@ -6,6 +6,7 @@
 #include <map>
 
 #include "server/api/handler_support.h"
+#include "server/fleet/fleet_service.h"
 #include "server/api/handlers.h"
 #include "server/kg/compatibility_index.h"
 #include "server/kg/registry_queries.h"
@@ -53,6 +54,38 @@ std::vector<json> BatchItems(const ApiRequest& request) {
                                      std::to_string(kMaxBatchDevices) + " per request");
   }
   return items;
+}
+
+// Each device's broker account, as POST /api/v1/devices returns it (`mqtt: {url, user,
+// password}`, the password only here), created with one broker reload for the whole batch. The
+// devices are stored already: an account failure is reported per device (`note`), like the single
+// registration does, instead of undoing the batch.
+json BatchMqttAccounts(fleet::FleetService& fleet, const std::vector<kg::DeviceDescription>& devices) {
+  std::vector<std::string> account_ids;
+  for (const auto& device : devices) {
+    if (fleet::ValidDeviceId(device.id)) account_ids.push_back(device.id);
+  }
+  std::map<std::string, std::string> passwords;
+  std::string failure;
+  if (!account_ids.empty()) {
+    auto accounts = fleet.CreateDeviceAccounts(account_ids);
+    if (accounts.ok()) {
+      for (const auto& account : accounts.value()) passwords[account.user] = account.password;
+    } else {
+      failure = accounts.error().message;
+    }
+  }
+  json out = json::array();
+  for (const auto& device : devices) {
+    json mqtt = {{"url", fleet.broker_url()}, {"user", device.id}, {"password", nullptr}};
+    auto it = passwords.find(device.id);
+    if (it != passwords.end()) mqtt["password"] = it->second;
+    else if (!fleet::ValidDeviceId(device.id))
+      mqtt["note"] = "no MQTT account: the id must be 1-32 of A-Z a-z 0-9 _ - to be an MQTT user name";
+    else mqtt["note"] = failure;
+    out.push_back({{"id", device.id}, {"iri", kg::DeviceIri(device.id).value()}, {"mqtt", std::move(mqtt)}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -127,7 +160,10 @@ ApiResponse RegisterDevicesBatch(ApiContext& context, const ApiRequest& request)
       Fail(500, "internal", saved.error().message);
     }
     stage("documents (SQLite)");
-    return JsonResponse(201, {{"registered", devices.size()}});
+    json body = {{"registered", devices.size()}};
+    if (context.fleet != nullptr) body["devices"] = BatchMqttAccounts(*context.fleet, devices);
+    stage("broker accounts");
+    return JsonResponse(201, body);
   });
 }
 

@@ -148,4 +148,13 @@ Result<MqttCredentials> FleetService::CreateDeviceAccount(const std::string& dev
   return broker_->AddDevice(device_id);
 }
 
+Result<std::vector<MqttCredentials>> FleetService::CreateDeviceAccounts(
+    const std::vector<std::string>& device_ids) {
+  if (!broker_)
+    return MakeError("the server uses an external broker (" + broker_url_ +
+                     "): create the devices' accounts there");
+  std::lock_guard<std::mutex> lock(accounts_mutex_);
+  return broker_->AddDevices(device_ids);
+}
+
 }  // namespace tinyforge::server::fleet

@@ -46,6 +46,8 @@ class FleetService {
                                      const std::string& model_version = "");
   // A broker account for a new device (private broker only): its MQTT password, shown once.
   Result<MqttCredentials> CreateDeviceAccount(const std::string& device_id);
+  // The same for a batch registration: one broker reload for all of them.
+  Result<std::vector<MqttCredentials>> CreateDeviceAccounts(const std::vector<std::string>& device_ids);
   bool private_broker() const { return broker_ != nullptr; }
   std::string broker_url() const { return broker_url_; }
 

@@ -297,6 +297,29 @@ Result<MqttCredentials> MosquittoProcess::AddDevice(const std::string& device_id
   return it->second;
 }
 
+Result<std::vector<MqttCredentials>> MosquittoProcess::AddDevices(
+    const std::vector<std::string>& device_ids) {
+  for (const auto& id : device_ids) {
+    if (!ValidDeviceId(id)) return MakeError("mosquitto: bad device id '" + id + "'");
+  }
+  std::vector<std::string> added;
+  std::vector<MqttCredentials> credentials;
+  credentials.reserve(device_ids.size());
+  for (const auto& id : device_ids) {
+    auto [it, inserted] = devices_.try_emplace(id, MqttCredentials{id, RandomSecret()});
+    if (inserted) added.push_back(id);
+    credentials.push_back(it->second);
+  }
+  if (added.empty()) return credentials;
+  auto written = WriteAccounts();
+  if (!written.ok()) {
+    for (const auto& id : added) devices_.erase(id);
+    return written.error();
+  }
+  if (pid_ > 0) ::kill(pid_, SIGHUP);  // Mosquitto re-reads password_file and acl_file
+  return credentials;
+}
+
 bool MosquittoProcess::has_account(const std::string& device_id) const {
   return devices_.count(device_id) != 0 || kept_hashed_.count(device_id) != 0;
 }

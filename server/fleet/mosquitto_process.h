@@ -58,6 +58,10 @@ class MosquittoProcess {
   Result<Ok> Restart();
   // Adds a device account and reloads the broker's password/ACL files (SIGHUP).
   Result<MqttCredentials> AddDevice(const std::string& device_id);
+  // Many accounts with one rewrite and one reload (a batch registration): each AddDevice re-hashes
+  // every account, so a loop of them would be quadratic. Same order as `device_ids`; all or none
+  // are added (a bad id fails before any change).
+  Result<std::vector<MqttCredentials>> AddDevices(const std::vector<std::string>& device_ids);
 
   const std::string& host() const { return host_; }
   int port() const { return port_; }

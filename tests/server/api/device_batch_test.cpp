@@ -7,10 +7,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "bench/kg/plant_generator.h"
+#include "server/fleet/mqtt_client.h"
 #include "server/http/server_app.h"
 
 namespace tinyforge::server::http {
@@ -176,6 +180,64 @@ TEST_F(DeviceBatchTest, BatchesAreAllOrNothingAndTheIndexFollowsEveryChange) {
   // The index is in the store: a restarted server answers the same.
   ASSERT_NO_FATAL_FAILURE(Restart());
   ExpectAnswersMatch(plant);
+}
+
+// Bug: batch-registered devices got no MQTT account (only POST /api/v1/devices made one), so they
+// could not connect to the server's broker. Now each gets one, returned once like the single route.
+TEST_F(DeviceBatchTest, BatchRegisteredDevicesGetBrokerAccountsThatWork) {
+  ASSERT_NE(app_->fleet(), nullptr);
+  ASSERT_NE(app_->fleet()->broker(), nullptr);
+  std::ifstream td_file(fs::path(TINYFORGE_SOURCE_DIR) / "ontology/examples/nano_device.td.json");
+  std::stringstream text;
+  text << td_file.rdbuf();
+  const json td = json::parse(text.str());
+  const std::vector<std::string> ids = {"pm-motor-a", "pm-motor-b", "pm-motor-c"};
+  json batch = json::array();
+  for (const auto& id : ids) {
+    json device = td;
+    device["id"] = id;
+    batch.push_back(device);
+  }
+  std::string body;
+  ASSERT_EQ(Post("/api/v1/devices:batch", batch.dump(), &body), 201) << body;
+  const json answer = json::parse(body);
+  EXPECT_EQ(answer["registered"], 3);
+  ASSERT_TRUE(answer["devices"].is_array()) << body;
+  ASSERT_EQ(answer["devices"].size(), 3u) << body;
+  std::map<std::string, std::string> passwords;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const json& device = answer["devices"][i];
+    EXPECT_EQ(device["id"], ids[i]);
+    EXPECT_EQ(device["mqtt"]["user"], ids[i]);
+    EXPECT_EQ(device["mqtt"]["url"], app_->fleet()->broker_url());
+    ASSERT_TRUE(device["mqtt"]["password"].is_string()) << device.dump();
+    passwords[ids[i]] = device["mqtt"]["password"].get<std::string>();
+  }
+  EXPECT_NE(passwords[ids[0]], passwords[ids[1]]);
+
+  // The real broker takes each account (it reloads its files asynchronously on SIGHUP: retry),
+  // as the device it was made for.
+  const auto& broker = *app_->fleet()->broker();
+  for (const auto& id : ids) {
+    fleet::MqttClient client(id);
+    bool connected = false;
+    std::string last_error;
+    for (int attempt = 0; attempt < 100 && !connected; ++attempt) {
+      auto result = client.Connect(broker.host(), broker.port(), id, passwords[id]);
+      connected = result.ok();
+      if (!connected) {
+        last_error = result.error().message;
+        ::usleep(100000);
+      }
+    }
+    ASSERT_TRUE(connected) << id << ": " << last_error;
+    client.Disconnect();
+  }
+  // A wrong password, or another device's, is refused.
+  fleet::MqttClient wrong("wrong");
+  EXPECT_FALSE(wrong.Connect(broker.host(), broker.port(), ids[0], "not-the-password").ok());
+  fleet::MqttClient swapped("swapped");
+  EXPECT_FALSE(swapped.Connect(broker.host(), broker.port(), ids[0], passwords[ids[1]]).ok());
 }
 
 }  // namespace
