@@ -119,6 +119,13 @@ nlohmann::json LearnerConfigJson(const learn::LearnerConfig& c) {
           {"new_class_boost_samples", c.new_class_boost_samples},
           {"anomaly_sigmas", c.anomaly_sigmas},
           {"anomaly_stat_max_count", c.anomaly_stat_max_count},
+          {"anomaly_warmup", c.anomaly_warmup},
+          {"anomaly_absorb_unlabelled", c.anomaly_absorb_unlabelled},
+          {"anomaly_threshold_rule", c.anomaly_threshold_rule == learn::AnomalyThresholdRule::kMeanSigma
+                                         ? "mean_sigma" : "log_mean_sigma"},
+          {"anomaly_learn_faults", c.anomaly_learn_faults},
+          {"anomaly_alarm_k", c.anomaly_alarm_k},
+          {"anomaly_alarm_n", c.anomaly_alarm_n},
           {"drift_detector", static_cast<int>(c.drift_detector)},
           {"drift_action", static_cast<int>(c.drift_action)},
           {"drift_boost", c.drift_boost},

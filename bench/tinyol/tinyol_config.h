@@ -36,6 +36,39 @@ inline learn::LearnerConfig TinyolAnomalyConfig(uint16_t features) {
   return config;
 }
 
+// The anomaly detector variants the anomaly experiment compares (docs/tinyol.md, "Anomaly"):
+// threshold rule × fault labels used or not × debounce. "tinyol" is the library default (raw
+// mean + 3σ, normal labels only, no debounce), kept as the reference.
+struct AnomalyVariant {
+  const char* name;
+  bool learn_faults;
+  learn::AnomalyThresholdRule rule;
+  uint8_t alarm_k, alarm_n;
+};
+
+inline constexpr AnomalyVariant kAnomalyVariants[] = {
+    {"tinyol", false, learn::AnomalyThresholdRule::kMeanSigma, 1, 1},
+    {"tinyol_debounce_2of2", false, learn::AnomalyThresholdRule::kMeanSigma, 2, 2},
+    {"tinyol_debounce_2of3", false, learn::AnomalyThresholdRule::kMeanSigma, 2, 3},
+    {"tinyol_debounce_3of3", false, learn::AnomalyThresholdRule::kMeanSigma, 3, 3},
+    {"tinyol_log", false, learn::AnomalyThresholdRule::kLogMeanSigma, 1, 1},
+    {"tinyol_log_debounce_2of2", false, learn::AnomalyThresholdRule::kLogMeanSigma, 2, 2},
+    {"tinyol_log_debounce_2of3", false, learn::AnomalyThresholdRule::kLogMeanSigma, 2, 3},
+    {"tinyol_faults", true, learn::AnomalyThresholdRule::kLogMeanSigma, 1, 1},
+    {"tinyol_faults_raw", true, learn::AnomalyThresholdRule::kMeanSigma, 1, 1},
+    {"tinyol_faults_debounce_2of2", true, learn::AnomalyThresholdRule::kLogMeanSigma, 2, 2},
+};
+
+inline learn::LearnerConfig TinyolAnomalyVariantConfig(uint16_t features,
+                                                       const AnomalyVariant& variant) {
+  learn::LearnerConfig config = TinyolAnomalyConfig(features);
+  config.anomaly_learn_faults = variant.learn_faults;
+  config.anomaly_threshold_rule = variant.rule;
+  config.anomaly_alarm_k = variant.alarm_k;
+  config.anomaly_alarm_n = variant.alarm_n;
+  return config;
+}
+
 }  // namespace tinyforge::bench
 
 #endif  // TINYFORGE_BENCH_TINYOL_TINYOL_CONFIG_H_

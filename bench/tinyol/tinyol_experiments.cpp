@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "bench/tinyol/cwru_streams.h"
@@ -80,6 +81,125 @@ Result<void> RunOursSupervised(const Stream& stream, const std::string& out_dir)
   if (!out) return MakeError(path + ": write failed");
   std::printf("%-28s ours (classification, every label) learn %.2f us\n", stream.name.c_str(),
               run->learn_us_per_sample);
+  return {};
+}
+
+// Every anomaly detector variant (tinyol_config.h) on the same stream: <name>.variant_<v>.json
+// with the per-row predictions (the debounced alarm). merge_results.py scores them all.
+Result<void> RunAnomalyVariants(const Stream& stream, const std::string& out_dir) {
+  for (const tinyforge::bench::AnomalyVariant& variant : tinyforge::bench::kAnomalyVariants) {
+    const tinyforge::learn::LearnerConfig config =
+        tinyforge::bench::TinyolAnomalyVariantConfig(static_cast<uint16_t>(stream.cols), variant);
+    auto run = tinyforge::bench::RunLearner(stream, config, 20);
+    if (!run.ok()) return run.error();
+    nlohmann::json out = {{"learner", variant.name},
+                          {"framing", variant.learn_faults ? "every_label" : "normal_labels_only"},
+                          {"predictions", run->predictions},
+                          {"learn_us_per_sample", run->learn_us_per_sample},
+                          {"predict_us_per_sample", run->predict_us_per_sample},
+                          {"config", tinyforge::bench::LearnerConfigJson(config)}};
+    const std::string path = out_dir + "/" + stream.name + ".variant_" + variant.name + ".json";
+    std::ofstream file(path);
+    file << out.dump() << "\n";
+    if (!file) return MakeError(path + ": write failed");
+  }
+  return {};
+}
+
+// Anomaly scores of one run, computed as merge_results.py does: F1 (fault = positive), false
+// alarm windows (alarm on a normal window), transitions missed, mean delay in windows.
+struct AnomalyScores {
+  double f1 = 0.0;
+  size_t false_alarms = 0, missed = 0, transitions = 0, normal_windows = 0;
+  double delay_windows = 0.0;
+  std::vector<int32_t> false_alarm_segments;  // the transition of each false alarm window
+};
+
+AnomalyScores ScoreAnomaly(const Stream& stream, const std::vector<int32_t>& predictions) {
+  AnomalyScores scores;
+  size_t tp = 0, fp = 0, fn = 0;
+  std::map<int32_t, std::pair<size_t, long>> first_alarm;  // segment -> (fault seen, delay)
+  for (size_t r = 0; r < stream.rows(); ++r) {
+    if (!stream.scored[r]) continue;
+    const bool alarm = predictions[r] == 1, fault = stream.labels[r] == 1;
+    tp += alarm && fault;
+    fp += alarm && !fault;
+    if (alarm && !fault) scores.false_alarm_segments.push_back(stream.segment[r]);
+    fn += !alarm && fault;
+    scores.normal_windows += !fault;
+    if (!fault) continue;
+    auto [it, fresh] = first_alarm.try_emplace(stream.segment[r], std::make_pair(size_t{0}, -1L));
+    (void)fresh;
+    if (alarm && it->second.second < 0) it->second.second = static_cast<long>(it->second.first);
+    ++it->second.first;
+  }
+  const double precision = tp + fp ? static_cast<double>(tp) / static_cast<double>(tp + fp) : 0.0;
+  const double recall = tp + fn ? static_cast<double>(tp) / static_cast<double>(tp + fn) : 0.0;
+  scores.f1 = precision + recall > 0.0 ? 2 * precision * recall / (precision + recall) : 0.0;
+  scores.false_alarms = fp;
+  size_t detected = 0;
+  for (const auto& [segment, seen_delay] : first_alarm) {
+    ++scores.transitions;
+    if (seen_delay.second < 0) {
+      ++scores.missed;
+    } else {
+      ++detected;
+      scores.delay_windows += static_cast<double>(seen_delay.second);
+    }
+  }
+  if (detected) scores.delay_windows /= static_cast<double>(detected);
+  return scores;
+}
+
+void PrintAnomaly(const char* name, const AnomalyScores& s) {
+  std::printf("  %-40s F1 %.4f  false alarms %3zu of %zu normal  missed %zu of %zu  delay %.2f\n",
+              name, s.f1, s.false_alarms, s.normal_windows, s.missed, s.transitions,
+              s.delay_windows);
+  if (s.false_alarm_segments.empty()) return;
+  std::printf("    false alarms in transitions:");
+  for (const int32_t segment : s.false_alarm_segments) std::printf(" %d", segment);
+  std::printf("\n");
+}
+
+// The anomaly stream in the replay: every detector variant, then the diagnosis of the
+// classification task on the residuals (docs/tinyol.md, "Why 0.911"): its standardizer window,
+// normalized step and learning rate, one change at a time from the experiments' config.
+Result<void> ReplayAnomaly(const std::string& work) {
+  auto stream = tinyforge::bench::ReadStream(work, "cwru_anomaly");
+  if (!stream.ok()) return stream.error();
+  std::printf("cwru_anomaly (window delay; false alarms = alarmed normal windows)\n");
+  const auto features = static_cast<uint16_t>(stream->cols);
+  for (const tinyforge::bench::AnomalyVariant& variant : tinyforge::bench::kAnomalyVariants) {
+    auto run = tinyforge::bench::RunLearner(
+        *stream, tinyforge::bench::TinyolAnomalyVariantConfig(features, variant));
+    if (!run.ok()) return run.error();
+    PrintAnomaly(variant.name, ScoreAnomaly(*stream, run->predictions));
+  }
+  struct Diagnosis {
+    const char* name;
+    uint32_t standardizer_max_count;
+    bool normalized_step;
+    float learning_rate;
+  };
+  const Diagnosis diagnoses[] = {
+      {"classification (experiments' config)", 100, true, 8.0f},
+      {"classification, standardizer 1000", 1000, true, 8.0f},
+      {"classification, standardizer 100000", 100000, true, 8.0f},
+      {"classification, lr 2", 100, true, 2.0f},
+      {"classification, lr 32", 100, true, 32.0f},
+      {"classification, plain SGD lr 0.05", 100, false, 0.05f},
+      {"classification, plain SGD lr 0.05, std 100000", 100000, false, 0.05f},
+  };
+  for (const Diagnosis& d : diagnoses) {
+    tinyforge::learn::LearnerConfig config =
+        tinyforge::bench::TinyolClassificationConfig(features, 2);
+    config.standardizer_max_count = d.standardizer_max_count;
+    config.normalized_step = d.normalized_step;
+    config.learning_rate = d.learning_rate;
+    auto run = tinyforge::bench::RunLearner(*stream, config);
+    if (!run.ok()) return run.error();
+    PrintAnomaly(d.name, ScoreAnomaly(*stream, run->predictions));
+  }
   return {};
 }
 
@@ -201,7 +321,7 @@ Result<void> Replay(const std::string& work) {
                 static_cast<double>(correct) / static_cast<double>(scored), scored - correct,
                 run->drift_events, to_recall);
   }
-  return {};
+  return ReplayAnomaly(work);
 }
 
 }  // namespace
@@ -238,6 +358,7 @@ int main(int argc, char** argv) {
       auto run = RunOurs(*stream, out_dir);
       result = run.ok() ? Result<void>() : Result<void>(run.error());
       if (result.ok()) result = RunOursSupervised(*stream, out_dir);
+      if (result.ok()) result = RunAnomalyVariants(*stream, out_dir);
     }
   }
   if (!result.ok()) {

@@ -10,6 +10,7 @@ namespace tinyforge::learn {
 namespace {
 
 constexpr float kMaxLoss = 16.0f;  // cap of -log(p) so one surprising sample cannot swamp metrics
+constexpr float kMaxAnomalyLoss = 1e30f;  // faded sum stays below 1e30 / (1 − fading): finite
 
 float Clamp(float x, float limit) { return x > limit ? limit : (x < -limit ? -limit : x); }
 
@@ -26,6 +27,12 @@ bool ConfigValid(const LearnerConfig& c) {
   if (c.standardizer_max_count < 2 || c.anomaly_stat_max_count < 2) return false;
   if (!(c.anomaly_sigmas >= 0.0f) || !(c.new_class_learning_rate_boost >= 1.0f)) return false;
   if (!(c.drift_boost >= 1.0f) || !(c.guard_margin >= 0.0f)) return false;
+  if (c.anomaly_alarm_n < 1 || c.anomaly_alarm_n > 32 || c.anomaly_alarm_k < 1 ||
+      c.anomaly_alarm_k > c.anomaly_alarm_n)
+    return false;
+  if (c.anomaly_threshold_rule != AnomalyThresholdRule::kMeanSigma &&
+      c.anomaly_threshold_rule != AnomalyThresholdRule::kLogMeanSigma)
+    return false;
   return true;
 }
 
@@ -75,6 +82,8 @@ void Learner::ClearLearned() {
   memset(storage_, 0, static_cast<size_t>(layout_.words) * 4u);
   metrics_ = Metrics();
   anomaly_stat_ = RunningStat();
+  fault_stat_ = RunningStat();
+  alarm_history_ = 0;
   target_stat_ = RunningStat();
   page_hinkley_.Reset();
   ddm_.Reset();
@@ -116,26 +125,15 @@ void Learner::Standardize(const float* features, float* out) const {
   }
 }
 
-float Learner::AnomalyScore(const float* features) const {
-  float sum = 0.0f;
-  for (uint32_t j = 0; j < config_.feature_count; ++j) sum += features[j] * features[j];
-  return sum / static_cast<float>(config_.feature_count);
-}
-
-float Learner::anomaly_threshold() const {
-  if (anomaly_stat_.count < static_cast<float>(config_.anomaly_warmup) ||
-      anomaly_stat_.count < 2.0f)
-    return HUGE_VALF;
-  return anomaly_stat_.mean + config_.anomaly_sigmas * sqrtf(anomaly_stat_.Variance());
-}
-
 // Predicts from standardized features (classification, regression) or raw residuals (anomaly).
 Learner::ScoreResult Learner::Score(const float* x) const {
   ScoreResult result{0, 0.0f, 0.0f};
   if (config_.task == Task::kAnomaly) {
+    // The undebounced decision of this one window (the device metrics score it; Predict adds
+    // the debounce over the stream of submitted windows).
     result.value = AnomalyScore(x);
     result.confidence = anomaly_threshold();
-    result.label = result.value > result.confidence ? 1 : 0;
+    result.label = AnomalyExceeds(result.value) ? 1 : 0;
     return result;
   }
   const uint32_t features = config_.feature_count;
@@ -171,7 +169,9 @@ LearnStatus Learner::Predict(const float* features, uint32_t count, Prediction* 
     input = x;
   }
   const ScoreResult result = Score(input);
-  *prediction = Prediction{result.label, result.confidence, result.value};
+  const int32_t label = config_.task == Task::kAnomaly ? AnomalyAlarm(result.label == 1)
+                                                       : result.label;
+  *prediction = Prediction{label, result.confidence, result.value};
   return LearnStatus::kOk;
 }
 
@@ -195,8 +195,9 @@ void Learner::ExpireSlot(uint32_t slot) {
   if (config_.task == Task::kAnomaly && config_.anomaly_absorb_unlabelled && !frozen_) {
     const float* features = Words(layout_.pending_features) + slot * config_.feature_count;
     const float score = AnomalyScore(features);
-    if (!(score > anomaly_threshold())) {
-      anomaly_stat_.Update(score, static_cast<float>(config_.anomaly_stat_max_count));
+    if (!AnomalyExceeds(score)) {
+      anomaly_stat_.Update(AnomalyDomain(score),
+                           static_cast<float>(config_.anomaly_stat_max_count));
     }
   }
 }
@@ -222,6 +223,11 @@ LearnStatus Learner::Submit(const float* features, uint32_t count, uint32_t* sam
   if (sample_id == nullptr) return LearnStatus::kNullArgument;
   if (prediction != nullptr) {
     TINYFORGE_LEARN_RETURN_IF_ERROR(Predict(features, count, prediction));
+  }
+  if (config_.task == Task::kAnomaly) {
+    // The debounce history follows every submitted window, frozen or not (it is the alarm's
+    // state, not learned state), judged by the threshold the prediction used.
+    alarm_history_ = (alarm_history_ << 1) | (AnomalyExceeds(AnomalyScore(features)) ? 1u : 0u);
   }
   ExpireOld();
   if (!frozen_ && config_.task != Task::kAnomaly) {
@@ -377,7 +383,9 @@ LearnStatus Learner::Resolve(uint32_t slot, int32_t label, float target) {
     loss = residual * residual;
     error = false;
   } else {
-    loss = result.value;
+    // The running "loss" of the anomaly task is the faded mean score; capped so that an
+    // overflowing score (or a run of huge ones) cannot turn the sum into +inf for good.
+    loss = result.value < kMaxAnomalyLoss ? result.value : kMaxAnomalyLoss;
   }
   UpdateMetrics(config_.task == Task::kRegression ? 0 : label,
                 config_.task == Task::kRegression ? 0 : result.label, loss);
@@ -395,10 +403,16 @@ LearnStatus Learner::Resolve(uint32_t slot, int32_t label, float target) {
   } else if (config_.task == Task::kRegression) {
     TrainRegression(x, target);
   } else {
+    // A non-finite score (overflow) would poison the mean: it is counted, never learned.
+    const bool finite = internal::IsFinite(result.value);
+    const float max_count = static_cast<float>(config_.anomaly_stat_max_count);
     if (label == 0) {
-      anomaly_stat_.Update(result.value, static_cast<float>(config_.anomaly_stat_max_count));
+      if (finite) anomaly_stat_.Update(AnomalyDomain(result.value), max_count);
       ++Uwords(layout_.class_trained)[0];
     } else {
+      if (finite && config_.anomaly_learn_faults) {
+        fault_stat_.Update(AnomalyDomain(result.value), max_count);
+      }
       ++Uwords(layout_.class_trained)[1];
     }
   }

@@ -82,6 +82,9 @@ void Learner::VisitPersisted(Visitor& visit) {
   class_count_ = static_cast<uint8_t>(class_count);
   visit(&standardizer_count_, 4);
   visit(&anomaly_stat_, sizeof(anomaly_stat_));
+  // Anomaly only, so the other tasks' state layout (and its size) is unchanged; an anomaly state
+  // saved before the fault statistics existed is refused as foreign (payload size differs).
+  if (config_.task == Task::kAnomaly) visit(&fault_stat_, sizeof(fault_stat_));
   visit(&target_stat_, sizeof(target_stat_));
   visit(&metrics_, sizeof(metrics_));
   visit(&drift_events_, 4);

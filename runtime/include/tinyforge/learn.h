@@ -50,6 +50,12 @@ enum class Task : uint8_t {
   kAnomaly = TFORGE_TASK_ANOMALY,                // threshold on an autoencoder's reconstruction MSE
 };
 enum class DriftDetector : uint8_t { kNone, kPageHinkley, kDdm };
+// Anomaly task: the domain of the normal-score statistics the threshold is set in.
+enum class AnomalyThresholdRule : uint8_t {
+  kMeanSigma,     // mean + k·std of the raw scores (a mean squared error: heavy right tail)
+  kLogMeanSigma,  // mean + k·std of ln(score): a log-normal model of the normal scores, whose
+                  // right tail mean + k·std of the raw scores underestimates
+};
 enum class DriftAction : uint8_t {
   kReport,              // count the event only
   kBoostLearningRate,   // multiply the learning rate for a while so the layer re-adapts quickly
@@ -83,12 +89,24 @@ struct LearnerConfig {
   uint16_t new_class_boost_samples = 20;
   float metric_fading = 0.98f;          // fading factor of prequential accuracy / recall / loss
 
-  // Anomaly task: threshold = mean + sigmas·std of the scores of normal samples (faded).
+  // Anomaly task: threshold = mean + sigmas·std of the scores of normal samples (faded), in the
+  // domain anomaly_threshold_rule names (the raw score, or its logarithm).
   float anomaly_sigmas = 3.0f;
   uint32_t anomaly_stat_max_count = 200;
   uint16_t anomaly_warmup = 8;          // normal scores seen before anything is flagged
   bool anomaly_absorb_unlabelled = true;  // expired unlabelled samples predicted normal count as
                                           // normal (labels are rare in anomaly detection)
+  AnomalyThresholdRule anomaly_threshold_rule = AnomalyThresholdRule::kMeanSigma;
+  // Use fault labels too (label 1): the fault scores get their own faded mean/std (same domain),
+  // and once there is one, the threshold moves to the point between the two distributions that
+  // lies the same number of standard deviations from both (see docs/tinyol.md, "Anomaly").
+  // false: fault labels are counted but teach nothing (the normal-labels-only detector).
+  bool anomaly_learn_faults = false;
+  // Debounce: alarm (label 1) only when the current window exceeds the threshold and at least
+  // alarm_k of the last alarm_n windows (the current one included) did. 1 of 1 = every window
+  // that exceeds. 1 ≤ k ≤ n ≤ 32. Costs up to (k − 1) windows of detection delay.
+  uint8_t anomaly_alarm_k = 1;
+  uint8_t anomaly_alarm_n = 1;
 
   DriftDetector drift_detector = DriftDetector::kPageHinkley;
   DriftAction drift_action = DriftAction::kBoostLearningRate;
@@ -256,7 +274,11 @@ class Learner {
   uint32_t ClassTrainedCount(uint8_t class_index) const;
   uint8_t class_count() const { return class_count_; }
   uint32_t pending_count() const;
-  float anomaly_threshold() const;  // +inf during warm-up
+  // The current score threshold (raw score units); +inf during warm-up.
+  float anomaly_threshold() const;
+  // Faded statistics of the labelled normal / fault scores, in the rule's domain (raw or ln).
+  const RunningStat& anomaly_normal_stat() const { return anomaly_stat_; }
+  const RunningStat& anomaly_fault_stat() const { return fault_stat_; }
   uint32_t drift_events() const { return drift_events_; }
   uint32_t rollbacks() const { return rollbacks_; }
   uint32_t saved_sequence() const { return sequence_; }
@@ -276,6 +298,10 @@ class Learner {
   void Standardize(const float* features, float* out) const;
   ScoreResult Score(const float* features) const;
   float AnomalyScore(const float* features) const;
+  float AnomalyDomain(float score) const;       // score → the statistics' domain (raw or ln)
+  float AnomalyDomainThreshold() const;         // +inf during warm-up
+  bool AnomalyExceeds(float score) const;       // a non-finite score always exceeds
+  int32_t AnomalyAlarm(bool exceeds) const;     // the debounce rule over the window history
   void ExpireOld();
   void ExpireSlot(uint32_t slot);
   LearnStatus FindPending(uint32_t sample_id, uint32_t* slot) const;
@@ -297,7 +323,9 @@ class Learner {
   float* storage_ = nullptr;
   FlashPort flash_ = {nullptr, nullptr, nullptr, nullptr, 0};
   Metrics metrics_;
-  RunningStat anomaly_stat_;   // scores of normal samples
+  RunningStat anomaly_stat_;   // scores of normal samples (domain: anomaly_threshold_rule)
+  RunningStat fault_stat_;     // scores of fault-labelled samples (anomaly_learn_faults)
+  uint32_t alarm_history_ = 0; // bit i = window i submissions ago exceeded the threshold
   RunningStat target_stat_;    // regression targets
   PageHinkley page_hinkley_;
   Ddm ddm_;
