@@ -228,8 +228,11 @@ class Bench {
     std::vector<double> ours, raw;
     kg::CompatibilityQueries two_step(*store_->graph);
     for (size_t m : SampleModels()) {
+      // Ours pages in profile order, the two-step query in id order: each checked in its own.
       std::vector<std::string> expected = plant_.CompatibleDeviceIds(m);
       std::vector<std::string> first(expected.begin(), expected.begin() + std::min<size_t>(100, expected.size()));
+      std::vector<std::string> by_id = plant_.CompatibleDeviceIdsById(m);
+      std::vector<std::string> first_by_id(by_id.begin(), by_id.begin() + std::min<size_t>(100, by_id.size()));
       auto start = Clock::now();
       json page = GetJson(ModelPath(m) + "&limit=100");
       ours.push_back(Ms(start));
@@ -242,7 +245,8 @@ class Bench {
       if (!raw_page.ok()) Die("raw two-step failed: " + raw_page.error().message);
       ids.clear();
       for (const auto& item : raw_page->items) ids.push_back(item.id);
-      Expect(raw_page->total == static_cast<int64_t>(expected.size()) && ids == first, "raw first page " + plant_.models[m].id);
+      Expect(raw_page->total == static_cast<int64_t>(expected.size()) && ids == first_by_id,
+             "raw first page " + plant_.models[m].id);
     }
     return Compare("compatible devices, first page of 100 + exact total", ours, raw);
   }
@@ -275,7 +279,7 @@ class Bench {
       for (size_t i = 0; i < answer->rows.size(); ++i) raw_ids.push_back(answer->Get(i, "id")->value);
       std::sort(raw_ids.begin(), raw_ids.end());
       raw.push_back(Ms(start));
-      Expect(raw_ids == expected, "raw full answer " + plant_.models[m].id);
+      Expect(raw_ids == plant_.CompatibleDeviceIdsById(m), "raw full answer " + plant_.models[m].id);
     }
     json out = Compare("compatible devices, full answer", ours, raw);
     out["rows"] = Stats(rows);

@@ -2,6 +2,7 @@
 #include "bench/kg/plant_generator.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -276,11 +277,34 @@ bool Plant::Compatible(size_t model_index, size_t device_index) const {
   return true;
 }
 
-std::vector<std::string> Plant::CompatibleDeviceIds(size_t model) const {
-  std::vector<std::string> ids;
-  for (size_t d = 0; d < devices.size(); ++d) {
-    if (Compatible(model, d)) ids.push_back(devices[d].id);
+std::string Plant::ProfileKeyInIri(const PlantDevice& device) const {
+  // Spelled here independently of the server: r{ram}-f{flash}-rt{version}, then per sensor type
+  // (sorted) -{Type}%40{best rate, shortest round-trip text}; '@' is percent-encoded in the IRI.
+  std::map<std::string, double> best;
+  for (const auto& s : device.sensors) best[s.type] = std::max(best[s.type], s.rate_hz);
+  std::string key = "r" + std::to_string(device.ram_bytes) + "-f" + std::to_string(device.flash_bytes) + "-rt" +
+                    runtimes[device.runtime].version;
+  for (const auto& [type, rate] : best) {
+    char buffer[64];
+    auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), rate);
+    key += "-" + type + "%40" + std::string(buffer, error == std::errc() ? end : buffer);
   }
+  return key;
+}
+
+std::vector<std::string> Plant::CompatibleDeviceIds(size_t model) const {
+  std::vector<std::pair<std::string, std::string>> keyed;
+  for (size_t d = 0; d < devices.size(); ++d) {
+    if (Compatible(model, d)) keyed.emplace_back(ProfileKeyInIri(devices[d]), devices[d].id);
+  }
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<std::string> ids;
+  for (auto& [key, id] : keyed) ids.push_back(std::move(id));
+  return ids;
+}
+
+std::vector<std::string> Plant::CompatibleDeviceIdsById(size_t model) const {
+  std::vector<std::string> ids = CompatibleDeviceIds(model);
   std::sort(ids.begin(), ids.end());
   return ids;
 }

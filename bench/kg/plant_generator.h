@@ -75,8 +75,13 @@ class Plant {
 
   // The expected answers, computed here from the generator's own data.
   bool Compatible(size_t model, size_t device) const;
-  // Ids of the devices that can run `model`, sorted.
+  // Ids of the devices that can run `model`, in the server's order: by capability profile IRI,
+  // then device IRI (ids sort like their IRIs).
   std::vector<std::string> CompatibleDeviceIds(size_t model) const;
+  // The same ids sorted by id (the order of the two-step queries).
+  std::vector<std::string> CompatibleDeviceIdsById(size_t model) const;
+  // The last path segment of the device's capability profile IRI (see docs/ontology.md).
+  std::string ProfileKeyInIri(const PlantDevice& device) const;
   // (id, version) of the models `device` can run, sorted by model IRI order (id, then version).
   std::vector<std::pair<std::string, std::string>> CompatibleModelKeys(size_t device) const;
   // Number of distinct (ram, flash, runtime, best sensor rates) combinations.

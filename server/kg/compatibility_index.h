@@ -6,7 +6,8 @@
 // Why: the two-step device question costs ~750 ms at 100k devices on Virtuoso 7.2.5 because every
 // device's RAM, flash, runtime ops and sensors are joined per request. Devices fall into a few
 // hundred profiles, so compatibility is decided per profile when something changes (hundreds of
-// candidates, not 100k) and a request is one join through two indexed links with an exact COUNT.
+// candidates, not 100k) and a request joins through two indexed links: device counts per profile
+// give the exact total, and a page is read from the few profiles it falls into.
 //
 // Kept in step by the writers here, each the only path the server uses for its change:
 //   AddDevices     device triples + tf:hasProfile + the profile node in one Graph Store POST;
@@ -46,15 +47,27 @@ class CompatibilityIndex {
   // Returns the number of profiles recomputed.
   Result<int64_t> Rebuild() const;
 
-  // --- reads (one store request each) --------------------------------------------------------
-  // Devices that can run `model`, ordered by IRI, with the exact total. kNotFound if no such model.
+  // --- reads (one or two store requests each) ----------------------------------------------------
+  // Devices that can run `model`, with the exact total. kNotFound if no such model. Order: by
+  // capability profile IRI, then device IRI (stable; what lets a page be read from the first
+  // profiles alone instead of sorting every compatible device's IRI). Two requests: the counts
+  // per compatible profile, then the page from the profiles it falls into (checked against them).
   Result<CandidatePage> CompatibleDevices(const Term& model, int64_t offset, int64_t limit) const;
-  // Every device that can run `model` (ids, ordered by IRI); checked against a COUNT.
+  // Every device that can run `model` (ids, in the same order as the pages), checked per profile
+  // against the counts. Two requests: the counts, then every row as CSV.
   Result<std::vector<std::string>> AllCompatibleDevices(const Term& model) const;
   // Model versions `device` can run, ordered by IRI, with the exact total. kNotFound if no device.
   Result<CandidatePage> CompatibleModels(const Term& device, int64_t offset, int64_t limit) const;
   // Reasons (why a device cannot run a model) stay with CompatibilityQueries::DevicesWithReasons /
   // ModelsWithReasons: paged, two-step, per device (REST: ?include=all).
+
+  struct ProfileCount {
+    std::string profile_iri;
+    int64_t devices = 0;
+  };
+  // The profiles that can run `model` with their device counts, ordered by IRI (profiles without
+  // devices left out). kNotFound if no such model.
+  Result<std::vector<ProfileCount>> CompatibleProfiles(const Term& model) const;
 
   // Store texts, exposed for tests and for the benchmark's side-by-side runs.
   // The profiles that can run `card`, given the runtimes that can (RuntimesFor).

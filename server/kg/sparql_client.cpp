@@ -23,8 +23,9 @@ size_t AppendToString(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-std::string UrlEncode(CURL* curl, const std::string& text) {
-  char* encoded = curl_easy_escape(curl, text.data(), static_cast<int>(text.size()));
+std::string UrlEncode(const std::string& text) {
+  // curl_easy_escape ignores its handle (documented since 7.82; never used before).
+  char* encoded = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
   std::string out = encoded != nullptr ? encoded : "";
   curl_free(encoded);
   return out;
@@ -67,14 +68,48 @@ SparqlClient::SparqlClient(SparqlEndpoints endpoints) : endpoints_(std::move(end
   if (endpoints_.update_url.empty()) endpoints_.update_url = endpoints_.query_url;
 }
 
+SparqlClient::~SparqlClient() {
+  for (void* handle : idle_handles_) curl_easy_cleanup(static_cast<CURL*>(handle));
+}
+
+void* SparqlClient::AcquireHandle() const {
+  {
+    std::lock_guard lock(idle_mutex_);
+    if (!idle_handles_.empty()) {
+      void* handle = idle_handles_.back();
+      idle_handles_.pop_back();
+      return handle;
+    }
+  }
+  return curl_easy_init();
+}
+
+void SparqlClient::ReleaseHandle(void* handle) const {
+  // Options go, the open connection stays (curl_easy_reset keeps the connection cache).
+  curl_easy_reset(static_cast<CURL*>(handle));
+  constexpr size_t kMaxIdle = 8;
+  std::lock_guard lock(idle_mutex_);
+  if (idle_handles_.size() < kMaxIdle) {
+    idle_handles_.push_back(handle);
+  } else {
+    curl_easy_cleanup(static_cast<CURL*>(handle));
+  }
+}
+
 Result<SparqlClient::Response> SparqlClient::Post(const std::string& url,
                                                   const std::string& content_type,
                                                   const std::string& body,
                                                   const std::string& accept,
                                                   bool authenticate,
                                                   const std::string& trace_text) const {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return MakeError(ErrorKind::kStore, "curl_easy_init failed");
+  struct HandleGuard {
+    const SparqlClient* client;
+    void* handle;
+    ~HandleGuard() {
+      if (handle != nullptr) client->ReleaseHandle(handle);
+    }
+  } guard{this, AcquireHandle()};
+  if (guard.handle == nullptr) return MakeError(ErrorKind::kStore, "curl_easy_init failed");
   Response response;
   struct curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
@@ -82,7 +117,7 @@ Result<SparqlClient::Response> SparqlClient::Post(const std::string& url,
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip on big loads
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers,
                                                                            curl_slist_free_all);
-  CURL* handle = curl.get();
+  CURL* handle = static_cast<CURL*>(guard.handle);
   curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
   curl_easy_setopt(handle, CURLOPT_POST, 1L);
   curl_easy_setopt(handle, CURLOPT_POSTFIELDS, body.data());
@@ -92,6 +127,8 @@ Result<SparqlClient::Response> SparqlClient::Post(const std::string& url,
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, endpoints_.timeout_ms);
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  // Small requests and answers: do not let Nagle hold the last segment back.
+  curl_easy_setopt(handle, CURLOPT_TCP_NODELAY, 1L);
   if (authenticate && !endpoints_.user.empty()) {
     // Digest for Virtuoso's /sparql-auth; ANY lets curl pick Basic for other stores.
     curl_easy_setopt(handle, CURLOPT_HTTPAUTH, CURLAUTH_DIGEST | CURLAUTH_BASIC);
@@ -147,17 +184,111 @@ Result<SelectResult> ParseSelectJson(const std::string& json) {
 }
 
 Result<SelectResult> SparqlClient::Select(const std::string& query) const {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  std::string body = "query=" + UrlEncode(curl.get(), query);
+  std::string body = "query=" + UrlEncode(query);
   auto response = Post(endpoints_.query_url, "application/x-www-form-urlencoded", body,
                        "application/sparql-results+json", /*authenticate=*/false, query);
   if (!response.ok()) return response.error();
   return ParseSelectJson(response->body);
 }
 
+int CsvTable::Column(const std::string& column) const {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i] == column) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Result<CsvTable> ParseSelectCsv(const std::string& csv) {
+  CsvTable table;
+  std::vector<std::string> record;
+  std::string field;
+  size_t line = 1;
+  size_t i = 0;
+  const size_t n = csv.size();
+  auto finish_record = [&]() -> Result<Ok> {
+    record.push_back(std::move(field));
+    field.clear();
+    if (table.columns.empty()) {
+      table.columns = std::move(record);
+    } else if (record.size() != table.columns.size()) {
+      return MakeError(ErrorKind::kStore, "SPARQL CSV results, line " + std::to_string(line) + ": " +
+                                              std::to_string(record.size()) + " fields where the header has " +
+                                              std::to_string(table.columns.size()));
+    } else {
+      table.rows.push_back(std::move(record));
+    }
+    record.clear();
+    return Ok{};
+  };
+  while (i < n) {
+    if (csv[i] == '"') {
+      // Quoted field: "" is a quote; commas and line breaks inside are data.
+      size_t start_line = line;
+      ++i;
+      while (true) {
+        if (i >= n) {
+          return MakeError(ErrorKind::kStore,
+                           "SPARQL CSV results, line " + std::to_string(start_line) + ": unterminated quoted field");
+        }
+        if (csv[i] == '"') {
+          if (i + 1 < n && csv[i + 1] == '"') {
+            field.push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        if (csv[i] == '\n') ++line;
+        field.push_back(csv[i++]);
+      }
+      if (i < n && csv[i] != ',' && csv[i] != '\r' && csv[i] != '\n') {
+        return MakeError(ErrorKind::kStore,
+                         "SPARQL CSV results, line " + std::to_string(line) + ": text after a closing quote");
+      }
+    } else {
+      while (i < n && csv[i] != ',' && csv[i] != '\r' && csv[i] != '\n') field.push_back(csv[i++]);
+    }
+    if (i >= n) break;
+    if (csv[i] == ',') {
+      record.push_back(std::move(field));
+      field.clear();
+      ++i;
+      continue;
+    }
+    // End of a record: CRLF (the standard) or LF.
+    if (csv[i] == '\r') ++i;
+    if (i < n && csv[i] == '\n') ++i;
+    auto done = finish_record();
+    if (!done.ok()) return done.error();
+    ++line;
+  }
+  if (!field.empty() || !record.empty()) {
+    auto done = finish_record();
+    if (!done.ok()) return done.error();
+  }
+  if (table.columns.empty()) return MakeError(ErrorKind::kStore, "SPARQL CSV results have no header line");
+  return table;
+}
+
+Result<CsvTable> SparqlClient::SelectCsv(const std::string& query) const {
+  std::string body = "query=" + UrlEncode(query);
+  auto response = Post(endpoints_.query_url, "application/x-www-form-urlencoded", body, "text/csv",
+                       /*authenticate=*/false, query);
+  if (!response.ok()) return response.error();
+  return ParseSelectCsv(response->body);
+}
+
+Result<std::string> SparqlClient::QueryText(const std::string& query, const std::string& accept) const {
+  std::string body = "query=" + UrlEncode(query);
+  auto response = Post(endpoints_.query_url, "application/x-www-form-urlencoded", body, accept,
+                       /*authenticate=*/false, query);
+  if (!response.ok()) return response.error();
+  return std::move(response->body);
+}
+
 Result<bool> SparqlClient::Ask(const std::string& query) const {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  std::string body = "query=" + UrlEncode(curl.get(), query);
+  std::string body = "query=" + UrlEncode(query);
   auto response = Post(endpoints_.query_url, "application/x-www-form-urlencoded", body,
                        "application/sparql-results+json", /*authenticate=*/false, query);
   if (!response.ok()) return response.error();
@@ -179,8 +310,7 @@ Result<bool> SparqlClient::Ask(const std::string& query) const {
 }
 
 Result<Ok> SparqlClient::Update(const std::string& update) const {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  std::string body = "update=" + UrlEncode(curl.get(), update);
+  std::string body = "update=" + UrlEncode(update);
   auto response = Post(endpoints_.update_url, "application/x-www-form-urlencoded", body,
                        "application/sparql-results+json, */*;q=0.1", /*authenticate=*/true, update);
   if (!response.ok()) return response.error();
@@ -193,8 +323,7 @@ Result<Ok> SparqlClient::GraphStorePost(const std::string& graph_iri,
   if (endpoints_.graph_store_url.empty()) {
     return MakeError(ErrorKind::kInvalidArgument, "no Graph Store Protocol endpoint configured");
   }
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  std::string url = endpoints_.graph_store_url + "?graph=" + UrlEncode(curl.get(), graph_iri);
+  std::string url = endpoints_.graph_store_url + "?graph=" + UrlEncode(graph_iri);
   auto response = Post(url, content_type, body, "*/*", /*authenticate=*/true, "GSP POST " + graph_iri);
   if (!response.ok()) return response.error();
   return Ok{};

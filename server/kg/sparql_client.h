@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,18 @@ struct RdfValue {
 
 using Row = std::map<std::string, RdfValue>;
 
+// A SPARQL 1.1 CSV result (text/csv, W3C "SPARQL 1.1 Query Results CSV and TSV Formats"): plain
+// strings, no term types. Only for queries whose variables are all IRIs or numbers, where an
+// empty field can only mean "unbound". Virtuoso 7.2.5 writes 50k-row answers ~7x faster as CSV
+// than as JSON (measured: 0.3 s vs 2.1 s), and CSV parses faster too.
+struct CsvTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;  // each as long as `columns`
+
+  // Index of `column`, or -1.
+  int Column(const std::string& column) const;
+};
+
 struct SelectResult {
   std::vector<std::string> variables;
   std::vector<Row> rows;
@@ -42,6 +55,7 @@ struct SelectResult {
 class SparqlClient {
  public:
   explicit SparqlClient(SparqlEndpoints endpoints);
+  ~SparqlClient();
   SparqlClient(const SparqlClient&) = delete;
   SparqlClient& operator=(const SparqlClient&) = delete;
 
@@ -49,6 +63,10 @@ class SparqlClient {
   // Errors: kStore with the HTTP status and the first part of the store's message.
   Result<SelectResult> Select(const std::string& query) const;
   Result<bool> Ask(const std::string& query) const;
+  // POSTs `query` asking for text/csv (see CsvTable for when that is safe).
+  Result<CsvTable> SelectCsv(const std::string& query) const;
+  // POSTs `query` (e.g. a CONSTRUCT) and returns the body as it came, asking for `accept`.
+  Result<std::string> QueryText(const std::string& query, const std::string& accept) const;
   // POSTs `update` to the update endpoint (with digest/basic auth when a user is set).
   Result<Ok> Update(const std::string& update) const;
   // Graph Store Protocol: POST (merge) `body` of `content_type` into `graph_iri`.
@@ -66,10 +84,21 @@ class SparqlClient {
                         const std::string& body, const std::string& accept, bool authenticate,
                         const std::string& trace_text) const;
 
+  // Idle libcurl handles, reused so that their connections stay open (HTTP keep-alive): a new
+  // loopback connection per request showed up in every short query. One handle per concurrent
+  // request, never shared; the mutex guards only the list.
+  void* AcquireHandle() const;
+  void ReleaseHandle(void* handle) const;
+
   SparqlEndpoints endpoints_;
+  mutable std::mutex idle_mutex_;
+  mutable std::vector<void*> idle_handles_;
 };
 
 // Parses a SPARQL 1.1 Query Results JSON document. Errors: kStore when it is not one.
 Result<SelectResult> ParseSelectJson(const std::string& json);
+// Parses a SPARQL 1.1 CSV result (RFC 4180: quoted fields with "" escapes, CRLF or LF rows).
+// Errors: kStore naming the line when a quote is unterminated or a row has the wrong width.
+Result<CsvTable> ParseSelectCsv(const std::string& csv);
 
 }  // namespace tinyforge::server::kg

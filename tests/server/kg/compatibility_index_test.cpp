@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -126,6 +127,23 @@ TEST_F(CompatibilityIndexTest, PagesCoverTheWholeAnswerInOrder) {
       if (page->items.empty()) break;
     }
     EXPECT_EQ(got, expected) << plant.models[m].id;
+    // A page past the end is empty and still has the exact total.
+    auto past = index_->CompatibleDevices(ModelTerm(plant, m), static_cast<int64_t>(expected.size()) + 5, 7);
+    ASSERT_TRUE(past.ok()) << past.error().message;
+    EXPECT_TRUE(past->items.empty());
+    EXPECT_EQ(past->total, static_cast<int64_t>(expected.size()));
+  }
+  // Models pages too: pages of 3 concatenate to the whole sorted answer.
+  for (size_t d = 0; d < plant.devices.size(); d += 11) {
+    auto expected = plant.CompatibleModelKeys(d);
+    std::vector<std::pair<std::string, std::string>> got;
+    for (int64_t offset = 0; offset < static_cast<int64_t>(expected.size()) + 3; offset += 3) {
+      auto page = index_->CompatibleModels(DeviceIri(plant.devices[d].id), offset, 3);
+      ASSERT_TRUE(page.ok()) << page.error().message;
+      EXPECT_EQ(page->total, static_cast<int64_t>(expected.size()));
+      for (const auto& item : page->items) got.emplace_back(item.id, item.version);
+    }
+    EXPECT_EQ(got, expected) << plant.devices[d].id;
   }
 }
 
@@ -197,8 +215,13 @@ TEST_F(CompatibilityIndexTest, AnswersAgreeWithTheTwoStepQueries) {
     auto indexed = index_->CompatibleDevices(ModelTerm(plant, m), 0, 1000);
     ASSERT_TRUE(raw.ok() && indexed.ok());
     EXPECT_EQ(raw->total, indexed->total);
-    ASSERT_EQ(raw->items.size(), indexed->items.size());
-    for (size_t i = 0; i < raw->items.size(); ++i) EXPECT_EQ(raw->items[i].id, indexed->items[i].id);
+    // Same devices; the index lists them by profile, then id; the two-step query by id.
+    std::vector<std::string> raw_ids, indexed_ids;
+    for (const auto& item : raw->items) raw_ids.push_back(item.id);
+    for (const auto& item : indexed->items) indexed_ids.push_back(item.id);
+    EXPECT_EQ(indexed_ids, plant.CompatibleDeviceIds(m));
+    std::sort(indexed_ids.begin(), indexed_ids.end());
+    EXPECT_EQ(raw_ids, indexed_ids);
   }
 }
 

@@ -104,5 +104,54 @@ TEST(SparqlClientTest, InsertTriplesSplitsLargeBatchesIntoAcceptedChunks) {
   EXPECT_EQ(*count, 3500);
 }
 
+TEST(SparqlCsvTest, ParsesQuotedFieldsUnboundCellsAndBothLineEndings) {
+  auto table = ParseSelectCsv("\"a\",b,\"c\"\r\n\"x,1\",,\"say \"\"hi\"\"\nline 2\"\r\n1,2,3\n,,\n");
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  EXPECT_EQ(table->columns, (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_EQ(table->rows.size(), 3u);
+  EXPECT_EQ(table->rows[0], (std::vector<std::string>{"x,1", "", "say \"hi\"\nline 2"}));
+  EXPECT_EQ(table->rows[1], (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(table->rows[2], (std::vector<std::string>{"", "", ""}));
+  EXPECT_EQ(table->Column("c"), 2);
+  EXPECT_EQ(table->Column("nope"), -1);
+  // Last line without a line break.
+  auto last = ParseSelectCsv("n\n5");
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->rows.size(), 1u);
+  EXPECT_EQ(last->rows[0][0], "5");
+}
+
+TEST(SparqlCsvTest, MalformedResultsAreStoreErrorsNamingTheLine) {
+  auto width = ParseSelectCsv("a,b\n1,2\n1,2,3\n");
+  ASSERT_FALSE(width.ok());
+  EXPECT_EQ(width.error().kind, ErrorKind::kStore);
+  EXPECT_NE(width.error().message.find("line 3"), std::string::npos) << width.error().message;
+  auto open = ParseSelectCsv("a\n\"never closed\n");
+  ASSERT_FALSE(open.ok());
+  EXPECT_NE(open.error().message.find("unterminated"), std::string::npos) << open.error().message;
+  auto after = ParseSelectCsv("a\n\"x\"y\n");
+  ASSERT_FALSE(after.ok());
+  EXPECT_FALSE(ParseSelectCsv("").ok());
+}
+
+TEST(SparqlClientTest, SelectCsvReadsIrisNumbersAndUnboundFromTheStore) {
+  REQUIRE_STORE();
+  KnowledgeGraph graph(Client(), "urn:tinyforge:test:csv");
+  ASSERT_TRUE(graph.Clear().ok());
+  ASSERT_TRUE(graph.InsertTriples({{Term::Iri("urn:a,1").value(), Term::Iri("urn:p").value(), Term::Integer(7)},
+                                   {Term::Iri("urn:b").value(), Term::Iri("urn:p").value(), Term::Integer(-3)}})
+                  .ok());
+  auto table = Client().SelectCsv(
+      "SELECT ?s ?o ?none FROM <urn:tinyforge:test:csv> WHERE { ?s <urn:p> ?o OPTIONAL { ?s <urn:q> ?none } } ORDER BY ?s");
+  ASSERT_TRUE(table.ok()) << table.error().message;
+  EXPECT_EQ(table->columns, (std::vector<std::string>{"s", "o", "none"}));
+  ASSERT_EQ(table->rows.size(), 2u);
+  EXPECT_EQ(table->rows[0], (std::vector<std::string>{"urn:a,1", "7", ""}));
+  EXPECT_EQ(table->rows[1], (std::vector<std::string>{"urn:b", "-3", ""}));
+  // Many requests in a row reuse the pooled connections and keep answering.
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(Client().SelectCsv("SELECT (1 AS ?x) WHERE {}").ok());
+  (void)graph.Clear();
+}
+
 }  // namespace
 }  // namespace tinyforge::server::kg
