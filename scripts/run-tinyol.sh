@@ -41,7 +41,7 @@ streams_of() {
     cwru-new-class) echo cwru_new_class_hidden cwru_new_class_features ;;
     cwru-new-bearing) echo cwru_new_bearing_hidden cwru_new_bearing_features ;;
     elec2) echo elec2_8 elec2_6 ;;
-    anomaly) echo cwru_anomaly ;;
+    anomaly) echo cwru_anomaly cwru_anomaly_normal ;;
   esac
 }
 

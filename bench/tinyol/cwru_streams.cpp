@@ -283,7 +283,7 @@ Result<CwruStreams> BuildCwruStreams(const std::string& dir, CwruExperiment expe
   return out;
 }
 
-Result<Stream> BuildCwruAnomalyStream(const std::string& dir, uint32_t seed) {
+Result<CwruAnomalyStreams> BuildCwruAnomalyStreams(const std::string& dir, uint32_t seed) {
   auto recordings = LoadAll(dir);
   if (!recordings.ok()) return recordings.error();
   std::vector<LabeledSignal> normal_train, normal_test;
@@ -334,8 +334,8 @@ Result<Stream> BuildCwruAnomalyStream(const std::string& dir, uint32_t seed) {
   stream.class_names = {"normal", "fault"};
   stream.initial_classes = 2;
   // Residual rows of a raw feature matrix through the frozen autoencoder (Interpreter).
-  auto add_rows = [&](const std::vector<float>& raw, size_t first, size_t count, int32_t label,
-                      bool scored, int32_t segment) -> Result<void> {
+  auto add_rows_to = [&](Stream& into, const std::vector<float>& raw, size_t first, size_t count,
+                         int32_t label, bool scored, int32_t segment) -> Result<void> {
     std::vector<float> slice(raw.begin() + static_cast<long>(first * cols),
                              raw.begin() + static_cast<long>((first + count) * cols));
     auto recon = RunRows(*blob, slice, count);
@@ -351,9 +351,13 @@ Result<Stream> BuildCwruAnomalyStream(const std::string& dir, uint32_t seed) {
       }
       mse /= static_cast<float>(cols);
       const int32_t frozen = mse > trained->threshold ? 1 : 0;
-      stream.AddRow(residual.data(), label, scored, scored ? frozen : -1, segment);
+      into.AddRow(residual.data(), label, scored, scored ? frozen : -1, segment);
     }
     return {};
+  };
+  auto add_rows = [&](const std::vector<float>& raw, size_t first, size_t count, int32_t label,
+                      bool scored, int32_t segment) {
+    return add_rows_to(stream, raw, first, count, label, scored, segment);
   };
   TINYFORGE_TRY(add_rows(train->values, 0, train->rows, 0, false, -1));
   toolchain::Rng rng(seed);
@@ -381,7 +385,34 @@ Result<Stream> BuildCwruAnomalyStream(const std::string& dir, uint32_t seed) {
                  {"frozen_model", "autoencoder 24-16-4-16-24 on the first half of normal 0 HP"},
                  {"learner_input", "standardized features minus reconstruction (Interpreter)"},
                  {"seed", seed}};
-  return stream;
+
+  // The false-alarm test: the held-out normal half once per window phase, nothing else.
+  Stream normal_only = stream;
+  normal_only.name = "cwru_anomaly_normal";
+  normal_only.features.clear();
+  normal_only.labels.clear();
+  normal_only.scored.clear();
+  normal_only.frozen_predictions.clear();
+  normal_only.segment.clear();
+  TINYFORGE_TRY(add_rows_to(normal_only, train->values, 0, train->rows, 0, false, -1));
+  size_t phase_windows = 0;
+  for (int32_t phase = 0; phase < 4; ++phase) {
+    const size_t offset = static_cast<size_t>(phase) * 128;
+    std::vector<LabeledSignal> shifted = normal_test;
+    for (LabeledSignal& signal : shifted) {
+      signal.samples.erase(signal.samples.begin(), signal.samples.begin() + static_cast<long>(offset));
+    }
+    auto windows = toolchain::BuildFeatureMatrix(shifted, *config, {"normal"});
+    if (!windows.ok()) return windows.error();
+    TINYFORGE_TRY(add_rows_to(normal_only, windows->values, 0, windows->rows, 0, true, phase));
+    phase_windows += windows->rows;
+  }
+  normal_only.meta["normal_only"] = true;
+  normal_only.meta["window_phases_samples"] = {0, 128, 256, 384};
+  normal_only.meta["scored_normal_windows"] = phase_windows;
+  normal_only.meta["distinct_signal_seconds"] =
+      static_cast<double>(normal_test.at(0).samples.size()) / 12000.0;
+  return CwruAnomalyStreams{std::move(stream), std::move(normal_only)};
 }
 
 }  // namespace tinyforge::bench

@@ -37,7 +37,15 @@ toolchain::Result<CwruStreams> BuildCwruStreams(const std::string& dataset_dir,
 // Anomaly: an autoencoder trained on the first half of the normal windows; the stream alternates
 // 20 normal windows (second half, reused cyclically) with 20 windows of one fault recording, for
 // each of the 18 fault recordings at 1-3 HP. Features = standardized input − reconstruction.
-toolchain::Result<Stream> BuildCwruAnomalyStream(const std::string& dataset_dir, uint32_t seed);
+// normal_only: the same warm-up, then the held-out normal half streamed once at each of the four
+// window phases 0, 128, 256, 384 samples (hop 512 within a phase; segment = phase index), no
+// faults: every normal window the data has, each seen once per phase (false-alarm test).
+struct CwruAnomalyStreams {
+  Stream transitions;
+  Stream normal_only;
+};
+toolchain::Result<CwruAnomalyStreams> BuildCwruAnomalyStreams(const std::string& dataset_dir,
+                                                              uint32_t seed);
 
 }  // namespace tinyforge::bench
 

@@ -165,16 +165,21 @@ void PrintAnomaly(const char* name, const AnomalyScores& s) {
 // classification task on the residuals (docs/tinyol.md, "Why 0.911"): its standardizer window,
 // normalized step and learning rate, one change at a time from the experiments' config.
 Result<void> ReplayAnomaly(const std::string& work) {
+  for (const char* name : {"cwru_anomaly_normal", "cwru_anomaly"}) {
+    auto stream = tinyforge::bench::ReadStream(work, name);
+    if (!stream.ok()) return stream.error();
+    std::printf("%s (window delay; false alarms = alarmed normal windows)\n", name);
+    for (const tinyforge::bench::AnomalyVariant& variant : tinyforge::bench::kAnomalyVariants) {
+      auto run = tinyforge::bench::RunLearner(
+          *stream, tinyforge::bench::TinyolAnomalyVariantConfig(
+                       static_cast<uint16_t>(stream->cols), variant));
+      if (!run.ok()) return run.error();
+      PrintAnomaly(variant.name, ScoreAnomaly(*stream, run->predictions));
+    }
+  }
   auto stream = tinyforge::bench::ReadStream(work, "cwru_anomaly");
   if (!stream.ok()) return stream.error();
-  std::printf("cwru_anomaly (window delay; false alarms = alarmed normal windows)\n");
   const auto features = static_cast<uint16_t>(stream->cols);
-  for (const tinyforge::bench::AnomalyVariant& variant : tinyforge::bench::kAnomalyVariants) {
-    auto run = tinyforge::bench::RunLearner(
-        *stream, tinyforge::bench::TinyolAnomalyVariantConfig(features, variant));
-    if (!run.ok()) return run.error();
-    PrintAnomaly(variant.name, ScoreAnomaly(*stream, run->predictions));
-  }
   struct Diagnosis {
     const char* name;
     uint32_t standardizer_max_count;
@@ -351,14 +356,17 @@ int main(int argc, char** argv) {
   } else if (experiment == "elec2") {
     result = Elec2(shared, out_dir);
   } else if (experiment == "anomaly") {
-    auto stream = tinyforge::bench::BuildCwruAnomalyStream(shared + "/datasets/cwru_bearing", 1);
-    if (!stream.ok()) {
-      result = stream.error();
+    auto streams = tinyforge::bench::BuildCwruAnomalyStreams(shared + "/datasets/cwru_bearing", 1);
+    if (!streams.ok()) {
+      result = streams.error();
     } else {
-      auto run = RunOurs(*stream, out_dir);
-      result = run.ok() ? Result<void>() : Result<void>(run.error());
-      if (result.ok()) result = RunOursSupervised(*stream, out_dir);
-      if (result.ok()) result = RunAnomalyVariants(*stream, out_dir);
+      result = {};
+      for (const Stream* stream : {&streams->transitions, &streams->normal_only}) {
+        auto run = RunOurs(*stream, out_dir);
+        if (result.ok() && !run.ok()) result = run.error();
+        if (result.ok()) result = RunOursSupervised(*stream, out_dir);
+        if (result.ok()) result = RunAnomalyVariants(*stream, out_dir);
+      }
     }
   }
   if (!result.ok()) {
