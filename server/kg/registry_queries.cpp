@@ -2,9 +2,12 @@
 #include "server/kg/registry_queries.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 
 #include "server/kg/rdf_mapping.h"
+#include "server/kg/shacl_turtle.h"
 #include "server/kg/vocabulary.h"
 
 namespace tinyforge::server::kg {
@@ -116,8 +119,75 @@ Result<Ok> RegistryQueries::DeleteEntity(const Term& entity) const {
   return graph_.client().Update(update);
 }
 
+namespace {
+
+// Shortest text that reads back as exactly `value` (finite values only).
+std::string RoundTripText(double value) {
+  char buffer[64];
+  auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return error == std::errc() ? std::string(buffer, end) : std::string();
+}
+
+}  // namespace
+
 Result<SelectResult> RegistryQueries::AllTriples() const {
-  return graph_.client().Select("SELECT ?s ?p ?o " + graph_.FromClause() + "WHERE { ?s ?p ?o }");
+  // Virtuoso 7.2.5 writes xsd:double values in SELECT results (JSON, XML, CSV) and in N-Triples
+  // with 6 significant digits, and STR() with 16, which is not always enough either (measured:
+  // 0.30000000000000004 -> "0.3"; its `=` on doubles did not tell those apart). So an export
+  // re-imported added a second, rounded triple. Its Turtle writer gives 20 digits, so the doubles
+  // are read once more by CONSTRUCT as Turtle (any store writes Turtle exactly) and each row takes
+  // the value of its (subject, predicate) nearest to the STR() reading.
+  auto result = graph_.client().Select(
+      std::string(vocab::kPrefixes) + "SELECT ?s ?p ?o (IF(isLiteral(?o) && DATATYPE(?o) = xsd:double, STR(?o), \"\") AS ?lex) " +
+      graph_.FromClause() + "WHERE { ?s ?p ?o }");
+  if (!result.ok()) return result.error();
+  bool any_double = false;
+  for (const Row& row : result->rows) {
+    auto lex = row.find("lex");
+    if (lex != row.end() && !lex->second.value.empty()) any_double = true;
+  }
+  if (any_double) {
+    auto turtle = graph_.client().QueryText(std::string(vocab::kPrefixes) + "CONSTRUCT { ?s ?p ?o } " +
+                                                graph_.FromClause() +
+                                                "WHERE { ?s ?p ?o FILTER(isLiteral(?o) && DATATYPE(?o) = xsd:double) }",
+                                            "text/turtle");
+    if (!turtle.ok()) return turtle.error();
+    shacl::Graph doubles;
+    shacl::TurtleOptions options;
+    options.source_name = "the store's CONSTRUCT of xsd:double values";
+    auto read = shacl::ReadTurtle(*turtle, doubles, options);
+    if (!read.ok()) return read.error();
+    // Every literal of this CONSTRUCT is an xsd:double, however the Turtle spells it (Virtuoso
+    // writes "2.0000000000000004441", which Turtle would read as a decimal).
+    std::map<std::pair<std::string, std::string>, std::vector<double>> exact;
+    for (const auto& triple : doubles.triples()) {
+      const shacl::RdfNode& s = doubles.node(triple.subject);
+      const shacl::RdfNode& o = doubles.node(triple.object);
+      if (!s.is_iri() || !o.is_literal()) continue;
+      char* end = nullptr;
+      double value = std::strtod(o.value.c_str(), &end);
+      if (o.value.empty() || *end != '\0' || !std::isfinite(value)) continue;
+      exact[{s.value, doubles.node(triple.predicate).value}].push_back(value);
+    }
+    for (Row& row : result->rows) {
+      auto lex = row.find("lex");
+      if (lex == row.end() || lex->second.value.empty()) continue;
+      char* end = nullptr;
+      double reading = std::strtod(lex->second.value.c_str(), &end);
+      if (*end != '\0' || !std::isfinite(reading)) continue;  // NaN, INF: as the store wrote them
+      auto it = exact.find({row["s"].value, row["p"].value});
+      double best = reading;  // a blank node subject: 16 digits are the best there is
+      if (it != exact.end()) {
+        best = it->second.front();
+        for (double value : it->second) {
+          if (std::fabs(value - reading) < std::fabs(best - reading)) best = value;
+        }
+      }
+      row["o"].value = RoundTripText(best);
+    }
+  }
+  for (Row& row : result->rows) row.erase("lex");
+  return result;
 }
 
 namespace {
