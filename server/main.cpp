@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
       std::getline(in, options.mqtt_password);
     } else if (flag == "--sparql-password-file") {
       std::ifstream in(value);
+      if (!in) {
+        std::cerr << "tinyforge-server: error: cannot read --sparql-password-file " << value << "\n";
+        return 2;
+      }
       std::getline(in, options.external_password);
     } else return Usage();
   }

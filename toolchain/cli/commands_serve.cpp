@@ -34,6 +34,7 @@ std::string FindServerBinary() {
 void AddServeCommand(CLI::App& app, int* exit_code) {
   auto* command = app.add_subcommand("serve", "Run the SeLoC-ML REST server (execs tinyforge-server)");
   static std::string data_dir, host = "127.0.0.1", sparql_endpoint;
+  static std::string sparql_update_endpoint, sparql_user, sparql_password_file;
   static std::string mqtt_url, mqtt_user, mqtt_password_file;
   static bool no_mqtt = false;
   static int port = 8080;
@@ -41,6 +42,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   command->add_option("--host", host, "Address to listen on");
   command->add_option("--port", port, "TCP port");
   command->add_option("--sparql-endpoint", sparql_endpoint, "Use this SPARQL 1.1 endpoint instead of a private Virtuoso");
+  command->add_option("--sparql-update-endpoint", sparql_update_endpoint,
+                      "Its SPARQL 1.1 update endpoint (default: the query endpoint)");
+  command->add_option("--sparql-user", sparql_user, "Account for updates and Graph Store requests on that store");
+  command->add_option("--sparql-password-file", sparql_password_file, "File whose first line is that account's password");
   command->add_option("--mqtt-url", mqtt_url, "Use this MQTT broker (mqtt://host:port) instead of a private Mosquitto");
   command->add_option("--mqtt-user", mqtt_user, "Server account on the external broker (default tf-server)");
   command->add_option("--mqtt-password-file", mqtt_password_file, "File whose first line is that account's password");
@@ -48,11 +53,13 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   command->callback([exit_code] {
     std::string binary = FindServerBinary();
     std::vector<std::string> args = {binary, "--data-dir", data_dir, "--host", host, "--port", std::to_string(port)};
-    if (!sparql_endpoint.empty()) {
-      args.push_back("--sparql-endpoint");
-      args.push_back(sparql_endpoint);
-    }
-    for (const auto& [flag, value] : {std::pair<const char*, std::string>{"--mqtt-url", mqtt_url},
+    // Every store and broker option is forwarded (the update endpoint and its account were not:
+    // updates then went to the read-only query endpoint).
+    for (const auto& [flag, value] : {std::pair<const char*, std::string>{"--sparql-endpoint", sparql_endpoint},
+                                      {"--sparql-update-endpoint", sparql_update_endpoint},
+                                      {"--sparql-user", sparql_user},
+                                      {"--sparql-password-file", sparql_password_file},
+                                      {"--mqtt-url", mqtt_url},
                                       {"--mqtt-user", mqtt_user},
                                       {"--mqtt-password-file", mqtt_password_file}}) {
       if (value.empty()) continue;
