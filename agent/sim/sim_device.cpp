@@ -368,6 +368,19 @@ void SimDevice::OnMessageCallback(struct mosquitto*, void* context,
 
 void SimDevice::RunInference(Clock::time_point now) {
   if (interpreter_ == nullptr) return;
+  if (options_.inference_hook) {
+    const InferenceOutcome outcome = options_.inference_hook(index_, agent_->boot().version, *interpreter_);
+    if (!outcome.ran) {
+      counters_->inference_errors.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    counters_->inferences.fetch_add(1, std::memory_order_relaxed);
+    counters_->inference_us.fetch_add(outcome.latency_us, std::memory_order_relaxed);
+    if (outcome.alert) counters_->alerts_queued.fetch_add(1, std::memory_order_relaxed);
+    (void)agent_->RecordInference(outcome.latency_us, outcome.alert, outcome.score, outcome.class_index,
+                                  UptimeMs(now));
+    return;
+  }
   Tensor input;
   if (interpreter_->Input(0, &input) != Status::kOk) return;
   const bool faulty = Chance(options_.anomaly_rate);

@@ -5,10 +5,30 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+namespace tinyforge {
+class Interpreter;
+}  // namespace tinyforge
+
 namespace tinyforge::agent::sim {
+
+// What an application hook (FleetOptions::inference_hook) made of one inference.
+struct InferenceOutcome {
+  bool ran = false;    // false: no input could be made or Invoke failed (an inference error)
+  bool alert = false;  // the model flagged an anomaly (the hook may debounce): send an alert
+  float score = 0.0f;
+  uint16_t class_index = 0;
+  uint32_t latency_us = 0;
+};
+// Replaces the built-in synthetic signal (examples/predictive_maintenance replays recordings):
+// called at each inference tick with the device's index, the version it runs and the interpreter
+// of its booted slot (loaded, arena bound); it fills the input, invokes and judges the output.
+// Runs on the device's event-loop thread (one thread per shard, so per-device state needs no lock).
+using InferenceHook = std::function<InferenceOutcome(uint32_t device_index, uint32_t model_version,
+                                                     Interpreter& interpreter)>;
 
 // Flash and RAM of one kind of board. The A/B slots and the model arena must fit in them.
 struct DeviceTypeLimits {
@@ -59,6 +79,7 @@ struct FleetOptions {
   uint32_t seed = 1;
   int threads = 1;  // event loops, each owning a share of the devices (never a thread per device)
   FaultOptions faults;
+  InferenceHook inference_hook;  // empty: the built-in synthetic signal
 };
 
 }  // namespace tinyforge::agent::sim
