@@ -113,6 +113,7 @@ struct AnomalyScores {
   size_t false_alarms = 0, missed = 0, transitions = 0, normal_windows = 0;
   double delay_windows = 0.0;
   std::vector<int32_t> false_alarm_segments;  // the transition of each false alarm window
+  std::map<int32_t, size_t> missed_per_segment;  // fault windows not alarmed, per transition
 };
 
 AnomalyScores ScoreAnomaly(const Stream& stream, const std::vector<int32_t>& predictions) {
@@ -128,6 +129,7 @@ AnomalyScores ScoreAnomaly(const Stream& stream, const std::vector<int32_t>& pre
     fn += !alarm && fault;
     scores.normal_windows += !fault;
     if (!fault) continue;
+    if (!alarm) ++scores.missed_per_segment[stream.segment[r]];
     auto [it, fresh] = first_alarm.try_emplace(stream.segment[r], std::make_pair(size_t{0}, -1L));
     (void)fresh;
     if (alarm && it->second.second < 0) it->second.second = static_cast<long>(it->second.first);
@@ -155,6 +157,11 @@ void PrintAnomaly(const char* name, const AnomalyScores& s) {
   std::printf("  %-40s F1 %.4f  false alarms %3zu of %zu normal  missed %zu of %zu  delay %.2f\n",
               name, s.f1, s.false_alarms, s.normal_windows, s.missed, s.transitions,
               s.delay_windows);
+  if (!s.missed_per_segment.empty()) {
+    std::printf("    missed fault windows (transition:count):");
+    for (const auto& [segment, count] : s.missed_per_segment) std::printf(" %d:%zu", segment, count);
+    std::printf("\n");
+  }
   if (s.false_alarm_segments.empty()) return;
   std::printf("    false alarms in transitions:");
   for (const int32_t segment : s.false_alarm_segments) std::printf(" %d", segment);
