@@ -52,7 +52,7 @@ AgentStatus Agent::Init(const AgentConfig& config, const FlashPort* flash,
     return AgentStatus::kBadConfig;
   TINYFORGE_AGENT_RETURN_IF_ERROR(slots_.Init(flash, crypto));
   const OtaConfig ota{config.device_type, config.runtime_version, config.public_key,
-                      config.artifact_kind};
+                      config.artifact_kind, config.max_chunk_bytes};
   TINYFORGE_AGENT_RETURN_IF_ERROR(ota_.Init(ota, &slots_, crypto));
   started_ = false;
   return AgentStatus::kOk;
@@ -197,14 +197,15 @@ AgentStatus Agent::OnMessage(const char* topic, const uint8_t* payload, uint32_t
   if (topic == nullptr || payload == nullptr) return AgentStatus::kNullArgument;
   wire::Ack ack;
   AgentStatus status;
+  bool send_ack = true;
   if (strcmp(topic, topic_offer_) == 0) {
     status = ota_.HandleOffer(payload, bytes, &ack);
   } else if (strcmp(topic, topic_chunk_) == 0) {
-    status = ota_.HandleChunk(payload, bytes, &ack);
+    status = ota_.HandleChunk(payload, bytes, &ack, &send_ack);
   } else {
     return AgentStatus::kUnknownTopic;
   }
-  PublishAck(ack);
+  if (send_ack) PublishAck(ack);
   return status;
 }
 

@@ -33,6 +33,10 @@ struct AgentConfig {
   uint8_t artifact_kind;      // what the A/B slots hold (wire::ArtifactKind)
   ImageCheckFn image_check;   // may be nullptr: only 'telemetry resumes' is then checked
   void* image_check_context;
+  // Largest OTA chunk (data bytes) the transport's receive buffer takes; 0 = 1024
+  // (wire::kDefaultDeviceChunkBytes). Chunks are written to flash as they come, so this is the
+  // whole OTA receive RAM; larger offers are refused with ChunkTooLarge and this limit.
+  uint16_t max_chunk_bytes;
 };
 
 // Running counters the agent turns into telemetry.

@@ -36,7 +36,9 @@ namespace tinyforge::agent {
   /* transport */                                                              \
   X(NotConnected)                                                              \
   X(PublishFailed)                                                             \
-  X(CryptoError)
+  X(CryptoError)                                                               \
+  /* OTA, appended so earlier codes keep their values on the wire */         \
+  X(ChunkTooLarge)
 
 enum class [[nodiscard]] AgentStatus : uint8_t {
 #define TINYFORGE_AGENT_STATUS_ENUM(name) k##name,

@@ -13,6 +13,9 @@ AgentStatus OtaClient::Init(const OtaConfig& config, SlotManager* slots,
   if (strlen(config.device_type) > 15 || crypto->ed25519_verify == nullptr)
     return AgentStatus::kBadConfig;
   config_ = config;
+  if (config_.max_chunk_bytes == 0) config_.max_chunk_bytes = wire::kDefaultDeviceChunkBytes;
+  if (config_.max_chunk_bytes < 16 || config_.max_chunk_bytes > wire::kMaxChunkBytes)
+    return AgentStatus::kBadConfig;
   slots_ = slots;
   crypto_ = crypto;
   state_ = OtaState::kIdle;
@@ -46,7 +49,17 @@ AgentStatus OtaClient::CheckOffer(const wire::Offer& offer, wire::Manifest* mani
   if (offer.chunk_bytes < 16 || offer.chunk_bytes > wire::kMaxChunkBytes ||
       offer.chunk_count != (manifest->size + offer.chunk_bytes - 1u) / offer.chunk_bytes)
     return AgentStatus::kBadMessage;
+  if (offer.chunk_bytes > config_.max_chunk_bytes) return AgentStatus::kChunkTooLarge;
   return AgentStatus::kOk;
+}
+
+bool OtaClient::AlreadyConfirmed(const wire::Manifest& manifest) const {
+  const BootRecord& record = slots_->record();
+  const SlotInfo& confirmed = record.slots[record.confirmed_slot & 1u];
+  return record.state == kSlotConfirmed && confirmed.valid != 0 &&
+         manifest.version == record.confirmed_version && confirmed.version == manifest.version &&
+         confirmed.bytes == manifest.size && confirmed.kind == manifest.kind &&
+         memcmp(confirmed.sha256, manifest.sha256, 32) == 0;
 }
 
 AgentStatus OtaClient::HandleOffer(const uint8_t* payload, uint32_t bytes, wire::Ack* ack) {
@@ -61,8 +74,10 @@ AgentStatus OtaClient::HandleOffer(const uint8_t* payload, uint32_t bytes, wire:
   }
   // The same offer again (e.g. the server re-sent it after a reconnect): resume, do not restart.
   if (state_ != OtaState::kIdle && offer.offer_id == offer_.offer_id &&
+      offer.chunk_bytes == offer_.chunk_bytes &&
       memcmp(offer.manifest, offer_.manifest, wire::kManifestBytes) == 0) {
     (void)ResumeAck(ack);
+    gap_reported_ = false;
     return AgentStatus::kOk;
   }
   if (state_ == OtaState::kSwitched || slots_->in_trial()) {
@@ -71,8 +86,20 @@ AgentStatus OtaClient::HandleOffer(const uint8_t* payload, uint32_t bytes, wire:
   }
   wire::Manifest manifest = {};
   status = CheckOffer(offer, &manifest);
+  if (status == AgentStatus::kDowngrade && AlreadyConfirmed(manifest)) {
+    // This exact artifact is already installed and confirmed (the server missed the confirmed
+    // ack, e.g. in a broker restart, and offered again): say so instead of refusing.
+    ack->offer_id = offer.offer_id;
+    ack->next_chunk = 0;
+    ack->status = wire::AckStatus::kConfirmed;
+    ack->detail = 0;
+    ack->version = manifest.version;
+    return AgentStatus::kOk;
+  }
   if (status != AgentStatus::kOk) {
     Refuse(ack, offer.offer_id, status, status == AgentStatus::kBadSignature ? 0 : manifest.version);
+    // The negotiation: the refusal says how large a chunk this device takes.
+    if (status == AgentStatus::kChunkTooLarge) ack->next_chunk = config_.max_chunk_bytes;
     return status;
   }
   state_ = OtaState::kIdle;
@@ -84,6 +111,7 @@ AgentStatus OtaClient::HandleOffer(const uint8_t* payload, uint32_t bytes, wire:
   offer_ = offer;
   manifest_ = manifest;
   next_chunk_ = 0;
+  gap_reported_ = false;
   state_ = OtaState::kReceiving;
   ack->offer_id = offer.offer_id;
   ack->next_chunk = 0;
@@ -98,14 +126,21 @@ bool OtaClient::ResumeAck(wire::Ack* ack) const {
   ack->offer_id = offer_.offer_id;
   ack->next_chunk = next_chunk_;
   ack->status = state_ == OtaState::kSwitched ? wire::AckStatus::kVerified
-                                              : wire::AckStatus::kProgress;
+                                              : wire::AckStatus::kAccepted;
   ack->detail = 0;
   ack->version = manifest_.version;
   return true;
 }
 
 AgentStatus OtaClient::HandleChunk(const uint8_t* payload, uint32_t bytes, wire::Ack* ack) {
-  if (ack == nullptr) return AgentStatus::kNullArgument;
+  bool send_ack = true;
+  return HandleChunk(payload, bytes, ack, &send_ack);
+}
+
+AgentStatus OtaClient::HandleChunk(const uint8_t* payload, uint32_t bytes, wire::Ack* ack,
+                                   bool* send_ack) {
+  if (ack == nullptr || send_ack == nullptr) return AgentStatus::kNullArgument;
+  *send_ack = true;
   wire::ChunkView chunk;
   AgentStatus status = wire::DecodeChunk(payload, bytes, &chunk);
   if (state_ != OtaState::kReceiving) {
@@ -113,16 +148,34 @@ AgentStatus OtaClient::HandleChunk(const uint8_t* payload, uint32_t bytes, wire:
                                 AgentStatus::kNoOffer, 0);
     return AgentStatus::kNoOffer;
   }
-  (void)ResumeAck(ack);  // default answer: where we are
-  if (status != AgentStatus::kOk) return status;
-  if (chunk.offer_id != offer_.offer_id) return AgentStatus::kStaleChunk;
-  if (chunk.index < next_chunk_) return AgentStatus::kOk;  // duplicate: already in flash
-  if (chunk.index > next_chunk_) return AgentStatus::kChunkOutOfOrder;
+  (void)ResumeAck(ack);  // accepted(next_chunk): "go back to next_chunk"
+  // A chunk that is not the next one, or is damaged: ask for next_chunk again, once per gap (the
+  // rest of the window behind it is dropped silently). A damaged chunk AT next_chunk is the
+  // server's retransmission, so it is always reported.
+  auto ask_again = [&](AgentStatus why, bool at_next) {
+    *send_ack = at_next || !gap_reported_;
+    gap_reported_ = true;
+    ack->detail = static_cast<uint8_t>(why);
+    return why;
+  };
+  if (status != AgentStatus::kOk) return ask_again(status, false);
+  if (chunk.offer_id != offer_.offer_id) {
+    *send_ack = false;  // a chunk of an older offer still in flight: ignore
+    return AgentStatus::kStaleChunk;
+  }
+  if (chunk.index < next_chunk_) {  // duplicate, already in flash: say where we are
+    ack->status = wire::AckStatus::kProgress;
+    return AgentStatus::kOk;
+  }
+  if (chunk.index > next_chunk_) return ask_again(AgentStatus::kChunkOutOfOrder, false);
+  // Never more than the receive buffer holds (a real transport could not even store it).
+  if (chunk.bytes > config_.max_chunk_bytes) return ask_again(AgentStatus::kChunkTooLarge, true);
   const uint32_t offset = chunk.index * offer_.chunk_bytes;
   const uint32_t remaining = manifest_.size - offset;
   const uint32_t expected = remaining < offer_.chunk_bytes ? remaining : offer_.chunk_bytes;
-  if (chunk.bytes != expected) return AgentStatus::kBadMessage;
-  if (wire::Crc32(0, chunk.data, chunk.bytes) != chunk.crc32) return AgentStatus::kChunkCrcMismatch;
+  if (chunk.bytes != expected) return ask_again(AgentStatus::kBadMessage, true);
+  if (wire::Crc32(0, chunk.data, chunk.bytes) != chunk.crc32)
+    return ask_again(AgentStatus::kChunkCrcMismatch, true);
   status = slots_->WriteSlot(target_slot_, offset, chunk.data, chunk.bytes);
   if (status != AgentStatus::kOk) {
     state_ = OtaState::kIdle;  // flash trouble: start over with the next offer
@@ -130,6 +183,8 @@ AgentStatus OtaClient::HandleChunk(const uint8_t* payload, uint32_t bytes, wire:
     return status;
   }
   ++next_chunk_;
+  gap_reported_ = false;
+  ack->status = wire::AckStatus::kProgress;
   ack->next_chunk = next_chunk_;
   if (next_chunk_ < offer_.chunk_count) return AgentStatus::kOk;
   status = Finish();

@@ -146,13 +146,29 @@ AgentStatus DecodeManifest(const uint8_t* raw, Manifest* manifest) {
   return AgentStatus::kOk;
 }
 
+namespace {
+
+// The 256-entry CRC table, computed at compile time into read-only data (1 KiB of flash on an
+// MCU): about 8x faster than the bit-at-a-time loop, which was measurable with 10,000 simulated
+// devices checking ~1 GB of chunks (bench/README.md "Fleet").
+struct Crc32Table {
+  uint32_t entry[256];
+  constexpr Crc32Table() : entry() {
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t crc = i;
+      for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+      entry[i] = crc;
+    }
+  }
+};
+constexpr Crc32Table kCrc32Table;
+
+}  // namespace
+
 uint32_t Crc32(uint32_t crc, const void* data, uint32_t bytes) {
   const uint8_t* p = static_cast<const uint8_t*>(data);
   crc = ~crc;
-  for (uint32_t i = 0; i < bytes; ++i) {
-    crc ^= p[i];
-    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-  }
+  for (uint32_t i = 0; i < bytes; ++i) crc = kCrc32Table.entry[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
   return ~crc;
 }
 

@@ -118,11 +118,16 @@ struct ChunkView {
   const uint8_t* data;
 };
 constexpr uint32_t kChunkHeaderBytes = 16;
-constexpr uint16_t kMaxChunkBytes = 1024;
+// The protocol's largest chunk. A device takes at most its own receive buffer's worth
+// (AgentConfig::max_chunk_bytes, kDefaultDeviceChunkBytes when unset) and refuses larger offers
+// with ChunkTooLarge, putting its limit into the refusal's next_chunk (docs/protocol.md).
+constexpr uint16_t kMaxChunkBytes = 16384;
+constexpr uint16_t kDefaultDeviceChunkBytes = 1024;
 
 enum class AckStatus : uint8_t {
-  kAccepted = 0,   // offer accepted; send from next_chunk
-  kProgress = 1,   // chunks [0, next_chunk) are in flash
+  kAccepted = 0,   // send from next_chunk: offer accepted or resumed, or a chunk was missing/bad
+                   // (detail = why); the server rewinds its window to next_chunk
+  kProgress = 1,   // chunks [0, next_chunk) are in flash (cumulative; no rewind)
   kVerified = 2,   // hash + signature good, slot switched; the device reboots into trial
   kConfirmed = 3,  // the new version passed its health check and is confirmed
   kReverted = 4,   // the trial failed; back on the confirmed version

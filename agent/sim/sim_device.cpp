@@ -2,7 +2,10 @@
 #include "agent/sim/sim_device.h"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 
@@ -11,8 +14,36 @@
 #include "agent/ports/host/sodium_crypto.h"
 #include "tinyforge/op_registry.h"
 
+// One file descriptor per simulated device instead of three.
+// mosquitto_new() opens a socketpair that only wakes mosquitto_loop()'s select() and the
+// mosquitto_loop_start() thread; the simulator drives every client from its own epoll loop
+// (loop_read/loop_write/loop_misc), so the pair is never read. libmosquitto 2.0.11 treats a
+// failed socketpair as non-fatal (the fields stay INVALID_SOCKET and are never written). With 3
+// fds per client, 10,000 devices needed 30,000 descriptors against a hard limit of 20,000 here.
+// So socketpair() fails with EMFILE while -- and only while -- this thread is inside
+// mosquitto_new() for a simulated device; every other call goes straight to the kernel.
+namespace {
+thread_local bool g_refuse_socketpair = false;
+}  // namespace
+
+extern "C" int socketpair(int domain, int type, int protocol, int fds[2]) noexcept {
+  if (g_refuse_socketpair) {
+    errno = EMFILE;
+    return -1;
+  }
+  return static_cast<int>(::syscall(SYS_socketpair, domain, type, protocol, fds));
+}
+
 namespace tinyforge::agent::sim {
 namespace {
+
+// mosquitto_new without its wake-up socketpair (see socketpair() above).
+struct mosquitto* NewClientWithoutWakeupPair(const char* id, bool clean_session, void* context) {
+  g_refuse_socketpair = true;
+  struct mosquitto* client = mosquitto_new(id, clean_session, context);
+  g_refuse_socketpair = false;
+  return client;
+}
 
 bool EndsWith(const char* text, const char* suffix) {
   const size_t n = std::strlen(text), m = std::strlen(suffix);
@@ -44,6 +75,7 @@ SimDevice::SimDevice(const FleetOptions& options, const DeviceAccount& account, 
   config_.artifact_kind = wire::kArtifactModel;
   config_.image_check = &ImageCheck;
   config_.image_check_context = this;
+  config_.max_chunk_bytes = options_.device_type.max_chunk_bytes;
   port_ = TransportPort{this, &Publish, &Subscribe, &Connected};
   // The per-device fault plan is drawn first, so it depends only on (seed, index).
   bad_health_ = Chance(options_.faults.bad_health_rate);
@@ -186,7 +218,7 @@ void SimDevice::BeginConnect(Clock::time_point now) {
   int rc;
   if (mosq_ == nullptr) {
     // Clean session: the agent subscribes again on every connection (docs/protocol.md).
-    mosq_ = mosquitto_new(account_.id.c_str(), true, this);
+    mosq_ = NewClientWithoutWakeupPair(account_.id.c_str(), true, this);
     if (mosq_ == nullptr) {
       error_ = account_.id + ": mosquitto_new failed";
       phase_ = Phase::kDead;

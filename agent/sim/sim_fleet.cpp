@@ -2,6 +2,7 @@
 #include "agent/sim/sim_fleet.h"
 
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,6 +53,31 @@ void UpdateInterest(int epoll_fd, SimDevice* device) {
   device->registered_events = events;
 }
 
+// Each device holds one socket (sim_device.cpp saves libmosquitto's socketpair). Raises this
+// process's soft descriptor limit toward the hard one when the fleet needs more; false with
+// *error when even the hard limit is too low.
+bool EnsureDescriptors(size_t devices, std::string* error) {
+  constexpr rlim_t kSpare = 256;  // epoll sets, the broker/server side of tests, SQLite, logs
+  const rlim_t needed = static_cast<rlim_t>(devices) + kSpare;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return true;  // unknown: let connects report it
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? needed : std::min(limit.rlim_max, needed);
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+    *error = std::to_string(devices) + " devices need about " + std::to_string(needed) +
+             " file descriptors (one socket each + " + std::to_string(kSpare) +
+             "); the limit is " + std::to_string(limit.rlim_cur) + " (hard " +
+             (limit.rlim_max == RLIM_INFINITY ? std::string("unlimited")
+                                              : std::to_string(limit.rlim_max)) +
+             ", see ulimit -Hn): run fewer devices per process";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::unique_ptr<SimFleet> SimFleet::Create(FleetOptions options, std::string* error) {
@@ -70,6 +96,7 @@ std::unique_ptr<SimFleet> SimFleet::Create(FleetOptions options, std::string* er
              type.name + " slot (" + std::to_string(type.slot_bytes) + " bytes)";
     return nullptr;
   }
+  if (!EnsureDescriptors(options.accounts.size(), error)) return nullptr;
   if (options.threads < 1) options.threads = 1;
   std::unique_ptr<SimFleet> fleet(new SimFleet(std::move(options)));
   const int threads = std::min<int>(fleet->options_.threads,

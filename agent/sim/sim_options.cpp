@@ -7,9 +7,9 @@ namespace {
 // Sizes of common Cortex-M parts: the two slots share the application flash left after the
 // firmware; the arena is the RAM left after the firmware's own buffers.
 const DeviceTypeLimits kDeviceTypes[] = {
-    {"sensor-m4", 128 * 1024, 4096, 32 * 1024},      // e.g. STM32L4 / nRF52840: 1 MB flash, 256 KB RAM
-    {"sensor-m0", 48 * 1024, 2048, 8 * 1024},        // small M0+: 256 KB flash, 32 KB RAM
-    {"gateway-m7", 512 * 1024, 8192, 256 * 1024},    // STM32H7: 2 MB flash, 1 MB RAM
+    {"sensor-m4", 128 * 1024, 4096, 32 * 1024, 8192},      // e.g. STM32L4 / nRF52840: 1 MB flash, 256 KB RAM
+    {"sensor-m0", 48 * 1024, 2048, 8 * 1024, 1024},      // small M0+: 256 KB flash, 32 KB RAM
+    {"gateway-m7", 512 * 1024, 8192, 256 * 1024, 16384},    // STM32H7: 2 MB flash, 1 MB RAM
 };
 
 }  // namespace

@@ -36,6 +36,8 @@ struct DeviceTypeLimits {
   uint32_t slot_bytes = 0;   // each of the two artifact slots
   uint32_t meta_bytes = 0;   // each of the two boot-record regions
   uint32_t arena_bytes = 0;  // RAM left for the model's tensor arena
+  // The OTA receive buffer (AgentConfig::max_chunk_bytes): the largest chunk the board takes.
+  uint16_t max_chunk_bytes = 1024;
 };
 
 // Known board classes (realistic sizes of Cortex-M parts with 1 MB / 2 MB flash).

@@ -1,11 +1,13 @@
 // OTA distributor: offers, chunks, end states, persistence (see ota_distributor.h).
 #include "server/fleet/ota_distributor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <iostream>
 
 #include "agent/core/agent_status.h"  // header only: the status names of refusals
+#include "agent/core/wire.h"          // header only: the protocol's chunk size limit
 #include "server/fleet/mosquitto_process.h"
 
 namespace tinyforge::server::fleet {
@@ -25,6 +27,7 @@ using agent::AgentStatus;
 bool RetryableRefusal(uint8_t code) {
   switch (static_cast<AgentStatus>(code)) {
     case AgentStatus::kNoOffer:
+    case AgentStatus::kUpdateInProgress:  // in trial (maybe of this very version): wait for it
     case AgentStatus::kStaleChunk:
     case AgentStatus::kChunkOutOfOrder:
     case AgentStatus::kChunkCrcMismatch:
@@ -57,9 +60,11 @@ Result<std::unique_ptr<OtaDistributor>> OtaDistributor::Start(const DistributorO
                                                                FleetStore* store,
                                                                MessagePublisher publisher) {
   if (store == nullptr || !publisher) return MakeError("ota distributor: no store or publisher");
-  if (options.chunk_bytes < 16 || options.chunk_bytes > 1024)
+  if (options.chunk_bytes < 16 || options.chunk_bytes > agent::wire::kMaxChunkBytes)
     return MakeError("ota distributor: chunk_bytes " + std::to_string(options.chunk_bytes) +
-                     " outside the protocol's 16..1024");
+                     " outside the protocol's 16.." + std::to_string(agent::wire::kMaxChunkBytes));
+  if (options.window < 1 || options.max_chunks_in_flight < 1)
+    return MakeError("ota distributor: window and max_chunks_in_flight must be at least 1");
   std::unique_ptr<OtaDistributor> distributor(
       new OtaDistributor(options, store, std::move(publisher)));
   auto max_offer = store->MaxOfferId();
@@ -75,13 +80,7 @@ Result<std::unique_ptr<OtaDistributor>> OtaDistributor::Start(const DistributorO
       broken.push_back({row, artifact.error().message});  // ended by the worker, below
       continue;
     }
-    Transfer transfer;
-    transfer.row = row;
-    transfer.artifact = artifact.value();
-    transfer.chunk_count =
-        ChunkCount(static_cast<uint32_t>(transfer.artifact->payload.size()), options.chunk_bytes);
-    transfer.last_activity_ms = now;
-    distributor->transfers_[row.device_id] = std::move(transfer);
+    distributor->transfers_[row.device_id] = distributor->NewTransfer(row, artifact.value(), now);
   }
   distributor->worker_ = std::thread([raw = distributor.get()] { raw->WorkerLoop(); });
   // Resume: the device may be connected and mid-transfer; the same offer id makes it resume.
@@ -202,6 +201,9 @@ DistributorCounters OtaDistributor::counters() {
   Post([this, promise] {
     DistributorCounters copy = counters_;
     copy.active = transfers_.size();
+    copy.in_flight = in_flight_;
+    copy.waiting_for_budget = 0;
+    for (const auto& [device, t] : transfers_) copy.waiting_for_budget += t.waiting_for_budget;
     promise->set_value(copy);
   });
   if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return {};
@@ -231,13 +233,10 @@ void OtaDistributor::Begin(const std::string& device_id, const std::string& arti
     check = check_;
   }
   const int64_t now = NowMs();
-  Transfer transfer;
-  transfer.row = {device_id, artifact_id, next_offer_id_++, TransferPhase::kWaitingForDevice, now,
-                  now + options_.transfer_timeout_ms};
-  transfer.artifact = artifact.value();
-  transfer.chunk_count =
-      ChunkCount(static_cast<uint32_t>(transfer.artifact->payload.size()), options_.chunk_bytes);
-  transfer.last_activity_ms = now;
+  Transfer transfer = NewTransfer({device_id, artifact_id, next_offer_id_++,
+                                   TransferPhase::kWaitingForDevice, now,
+                                   now + options_.transfer_timeout_ms},
+                                  artifact.value(), now);
   if (check) {
     CompatibilityVerdict verdict = check(device_id, *record.value());
     if (!verdict.compatible) {
@@ -273,8 +272,7 @@ void OtaDistributor::HandleState(const std::string& device_id, const StateMessag
                                                                  : "already running this version");
   // The last chunk went out and the device is back, idle, on another version: it switched and
   // the trial failed even if its verified ack was lost (a device may reboot before it is sent).
-  const bool sent_everything = transfer.chunk_count > 0 &&
-                               transfer.last_sent_chunk == transfer.chunk_count - 1;
+  const bool sent_everything = transfer.chunk_count > 0 && transfer.sent_last;
   if (transfer.row.phase == TransferPhase::kVerified || sent_everything) {
     // Back on another version, not in trial and no longer holding a switched slot: the trial
     // boot failed (its reverted ack may have been lost: it is sent before the device is online).
@@ -283,8 +281,12 @@ void OtaDistributor::HandleState(const std::string& device_id, const StateMessag
                     "the device reverted to version " + std::to_string(state.running_version));
     return;  // switched, rebooting or in trial: wait for the confirm
   }
+  // A state message means a new connection: whatever was in flight to the old one is gone.
+  SetWindow(transfer, transfer.next_chunk, transfer.next_chunk);
+  transfer.last_rewind_to = UINT32_MAX;
   SetPhase(transfer, TransferPhase::kOffered);
   SendOffer(transfer);
+  ReleaseBudget();
 }
 
 void OtaDistributor::HandleAck(const std::string& device_id, const AckMessage& ack) {
@@ -307,18 +309,52 @@ void OtaDistributor::HandleAck(const std::string& device_id, const AckMessage& a
   }
   if (ack.offer_id != transfer.row.offer_id) return;  // an older offer's answer
   transfer.last_activity_ms = now;
+  transfer.unanswered_reoffers = 0;
   switch (ack.status) {
     case AckStatus::kAccepted:
-    case AckStatus::kProgress:
+      // "Send from next_chunk": the offer was taken or resumed, or the device dropped a chunk
+      // (gap, bad CRC; detail says which). Go back to next_chunk, unless this is a duplicate of
+      // a rewind just done (two offers in a row are answered twice).
       if (transfer.row.phase != TransferPhase::kOffered) SetPhase(transfer, TransferPhase::kOffered);
-      transfer.next_chunk = ack.next_chunk;
-      if (ack.next_chunk < transfer.chunk_count) SendChunk(transfer, ack.next_chunk);
+      if (ack.next_chunk > transfer.chunk_count) return;
+      if (ack.detail == 0 && ack.next_chunk == transfer.last_rewind_to &&
+          now - transfer.last_rewind_ms < options_.resend_ms)
+        return;
+      Rewind(transfer, ack.next_chunk);
+      ReleaseBudget();
+      return;
+    case AckStatus::kProgress:
+      // Cumulative: [0, next_chunk) are in flash. Slide the window.
+      if (transfer.row.phase != TransferPhase::kOffered) SetPhase(transfer, TransferPhase::kOffered);
+      if (ack.next_chunk <= transfer.next_chunk || ack.next_chunk > transfer.chunk_count) return;
+      SetWindow(transfer, ack.next_chunk, std::max(transfer.send_next, ack.next_chunk));
+      FillWindow(transfer);
+      ReleaseBudget();
       return;
     case AckStatus::kVerified:
-      transfer.next_chunk = transfer.chunk_count;
+      SetWindow(transfer, transfer.chunk_count, transfer.chunk_count);
       if (transfer.row.phase != TransferPhase::kVerified) SetPhase(transfer, TransferPhase::kVerified);
+      ReleaseBudget();
       return;
     case AckStatus::kRefused:
+      if (ack.detail == static_cast<uint8_t>(AgentStatus::kChunkTooLarge) && ack.next_chunk >= 16 &&
+          ack.next_chunk < transfer.chunk_bytes) {
+        // The device's receive buffer is smaller: its limit is in next_chunk. Same offer id,
+        // chunks that fit (a resumed download keeps its place only at the same chunk size).
+        transfer.chunk_bytes = static_cast<uint16_t>(ack.next_chunk);
+        transfer.chunk_count = ChunkCount(
+            static_cast<uint32_t>(transfer.artifact->payload.size()), transfer.chunk_bytes);
+        SetWindow(transfer, 0, 0);
+        transfer.sent_last = false;
+        transfer.last_rewind_to = UINT32_MAX;
+        ++counters_.chunk_size_reductions;
+        SendOffer(transfer);
+        ReleaseBudget();
+        return;
+      }
+      if (ack.detail == static_cast<uint8_t>(AgentStatus::kChunkTooLarge) &&
+          ack.next_chunk >= transfer.chunk_bytes)
+        return;  // the answer to an earlier, larger offer still queued: already handled
       if (RetryableRefusal(ack.detail)) return;  // the next state re-offers
       Finish(device_id, UpdateOutcome::kRefused, 0, AgentStatusNameOf(ack.detail));
       return;
@@ -327,32 +363,85 @@ void OtaDistributor::HandleAck(const std::string& device_id, const AckMessage& a
   }
 }
 
+OtaDistributor::Transfer OtaDistributor::NewTransfer(
+    const TransferRow& row, std::shared_ptr<const SignedArtifact> artifact, int64_t now) const {
+  Transfer transfer;
+  transfer.row = row;
+  transfer.artifact = std::move(artifact);
+  transfer.chunk_bytes = options_.chunk_bytes;
+  transfer.chunk_count =
+      ChunkCount(static_cast<uint32_t>(transfer.artifact->payload.size()), transfer.chunk_bytes);
+  transfer.last_activity_ms = now;
+  return transfer;
+}
+
 void OtaDistributor::SendOffer(Transfer& transfer) {
   const std::string topic = DeviceTopic(transfer.row.device_id, "ota/offer");
   auto sent = publish_(topic, EncodeOffer(*transfer.artifact, transfer.row.offer_id,
-                                          options_.chunk_bytes));
+                                          transfer.chunk_bytes));
   if (!sent.ok()) {
     std::cerr << "tinyforge fleet: " << sent.error().message << "\n";
     return;
   }
   ++counters_.offers_sent;
-  transfer.last_sent_chunk = UINT32_MAX;  // whatever it asks next, answer
   transfer.last_activity_ms = NowMs();
 }
 
-void OtaDistributor::SendChunk(Transfer& transfer, uint32_t index) {
-  const int64_t now = NowMs();
-  if (index == transfer.last_sent_chunk && now - transfer.last_sent_ms < options_.resend_ms) return;
+bool OtaDistributor::SendChunk(Transfer& transfer, uint32_t index) {
   const std::string topic = DeviceTopic(transfer.row.device_id, "ota/chunk");
   auto sent = publish_(topic, EncodeChunk(*transfer.artifact, transfer.row.offer_id,
-                                          options_.chunk_bytes, index));
+                                          transfer.chunk_bytes, index));
   if (!sent.ok()) {
     std::cerr << "tinyforge fleet: " << sent.error().message << "\n";
-    return;
+    return false;
   }
   ++counters_.chunks_sent;
-  transfer.last_sent_chunk = index;
-  transfer.last_sent_ms = now;
+  if (index + 1 == transfer.chunk_count) transfer.sent_last = true;
+  transfer.last_activity_ms = NowMs();
+  return true;
+}
+
+void OtaDistributor::SetWindow(Transfer& transfer, uint32_t next_chunk, uint32_t send_next) {
+  in_flight_ -= transfer.in_flight();
+  transfer.next_chunk = next_chunk;
+  transfer.send_next = send_next;
+  in_flight_ += transfer.in_flight();
+}
+
+void OtaDistributor::FillWindow(Transfer& transfer) {
+  if (transfer.row.phase != TransferPhase::kOffered) return;
+  const uint32_t end = std::min<uint32_t>(transfer.chunk_count,
+                                          transfer.next_chunk + options_.window);
+  while (transfer.send_next < end) {
+    if (in_flight_ >= options_.max_chunks_in_flight) {
+      if (!transfer.waiting_for_budget) {
+        transfer.waiting_for_budget = true;
+        waiting_.push_back(transfer.row.device_id);
+      }
+      return;
+    }
+    if (!SendChunk(transfer, transfer.send_next)) return;  // publish failed: the stall re-offers
+    SetWindow(transfer, transfer.next_chunk, transfer.send_next + 1);
+  }
+}
+
+void OtaDistributor::Rewind(Transfer& transfer, uint32_t to) {
+  SetWindow(transfer, to, to);
+  transfer.last_rewind_to = to;
+  transfer.last_rewind_ms = NowMs();
+  ++counters_.rewinds;
+  FillWindow(transfer);
+}
+
+void OtaDistributor::ReleaseBudget() {
+  while (!waiting_.empty() && in_flight_ < options_.max_chunks_in_flight) {
+    const std::string device = std::move(waiting_.front());
+    waiting_.pop_front();
+    auto it = transfers_.find(device);
+    if (it == transfers_.end() || !it->second.waiting_for_budget) continue;
+    it->second.waiting_for_budget = false;
+    FillWindow(it->second);
+  }
 }
 
 void OtaDistributor::SetPhase(Transfer& transfer, TransferPhase phase) {
@@ -370,10 +459,21 @@ void OtaDistributor::Tick() {
     if (now >= transfer.row.deadline_ms) {
       expired.push_back(device);
     } else if (transfer.row.phase == TransferPhase::kOffered &&
-               now - transfer.last_activity_ms >= options_.stall_reoffer_ms) {
-      SendOffer(transfer);  // lost offer or chunk: the same offer resumes where the device is
+               !(transfer.waiting_for_budget && transfer.in_flight() == 0)) {
+      // No answer: the same offer again resumes where the device is. Back off while it stays
+      // silent (offline, or busy), so thousands of slow devices are not offered every 5 s.
+      const int shift = static_cast<int>(std::min<uint32_t>(transfer.unanswered_reoffers, 8));
+      const int64_t wait =
+          std::min(options_.max_reoffer_ms, options_.stall_reoffer_ms << shift);
+      if (now - transfer.last_activity_ms < wait) continue;
+      SetWindow(transfer, transfer.next_chunk, transfer.next_chunk);  // presumed lost
+      transfer.last_rewind_to = UINT32_MAX;
+      ++transfer.unanswered_reoffers;
+      ++counters_.stall_reoffers;
+      SendOffer(transfer);
     }
   }
+  ReleaseBudget();
   for (const std::string& device : expired) {
     const Transfer& t = transfers_[device];
     Finish(device, UpdateOutcome::kTimedOut, 0,
@@ -395,6 +495,7 @@ void OtaDistributor::Finish(const std::string& device_id, UpdateOutcome outcome,
   }
   row.offer_id = it->second.row.offer_id;
   row.finished_ms = NowMs();
+  in_flight_ -= it->second.in_flight();
   transfers_.erase(it);
   auto persisted = store_->FinishTransfer(row);
   if (!persisted.ok())

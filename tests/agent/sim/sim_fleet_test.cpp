@@ -4,6 +4,7 @@
 // corrupted chunks) leave every device bootable on a confirmed version. Small fleets (tens of
 // devices), generous polling timeouts: correctness, not speed (that is bench/fleet).
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "agent/sim/sim_fleet.h"
@@ -17,11 +18,12 @@ namespace fs = std::filesystem;
 
 class SimFleetTest : public ::testing::Test {
  protected:
-  void StartServer(size_t devices) {
+  void StartServer(size_t devices, fleet::DistributorOptions distributor = {}) {
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     ids_ = DeviceIds("sim", devices);
-    const std::string error =
-        server_.Start(fs::temp_directory_path() / ("tf-sim-" + std::to_string(::getpid()) + "-" + name), ids_);
+    const std::string error = server_.Start(
+        fs::temp_directory_path() / ("tf-sim-" + std::to_string(::getpid()) + "-" + name), ids_,
+        distributor);
     ASSERT_EQ(error, "");
   }
   FleetOptions Options(const std::vector<uint8_t>& model) {
@@ -88,7 +90,9 @@ TEST_F(SimFleetTest, TelemetryThroughDropsAndClockSkewIsStoredExactlyOnce) {
 
 TEST_F(SimFleetTest, UpdateWaveSurvivesBrokerRestartAndNoTelemetryIsLost) {
   constexpr size_t kDevices = 60;
-  StartServer(kDevices);
+  fleet::DistributorOptions distributor;
+  distributor.chunk_bytes = 1024;  // many chunks per device, so the restart lands mid-download
+  StartServer(kDevices, distributor);
   const std::vector<uint8_t> v1 = BuildSimModel(64, 1);
   const std::vector<uint8_t> v2 = BuildSimModel(64, 2);  // ~16 KB: 17 chunks of 1 KB
   FleetOptions options = Options(v1);
@@ -168,6 +172,35 @@ TEST_F(SimFleetTest, PowerCutsInsideOtaWritesLeaveEveryDeviceBootableOnAConfirme
   EXPECT_EQ(check.unbootable, 0u) << SnapshotJson(s, &check);
   EXPECT_EQ(check.on_confirmed, kDevices);
   EXPECT_EQ(check.booted_versions.at(2), kDevices);
+}
+
+// Each simulated device costs one descriptor (its socket): libmosquitto's wake-up socketpair is
+// not opened (sim_device.cpp), so 10,000 devices fit a 20,000-descriptor limit in one process.
+size_t OpenDescriptors() {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/fd")) ++count;
+  return count;
+}
+
+TEST_F(SimFleetTest, EachDeviceHoldsOneDescriptorAndTheRestOfTheProcessKeepsSocketpair) {
+  constexpr size_t kDevices = 50;
+  StartServer(kDevices);
+  FleetOptions options = Options(BuildSimModel(16, 1));
+  auto fleet = MakeFleet(options);
+  ASSERT_NE(fleet, nullptr);
+  const size_t before = OpenDescriptors();
+  fleet->Start();
+  ASSERT_TRUE(WaitFor([&] { return fleet->Snapshot().gauges.connected == kDevices; }, 60000));
+  const size_t during = OpenDescriptors();
+  // 50 sockets + one epoll set (+ a little slack for the harness's own threads/logs).
+  EXPECT_GE(during - before, kDevices);
+  EXPECT_LE(during - before, kDevices + 5) << "more than one descriptor per device";
+  // Outside a simulated device's mosquitto_new, socketpair() is the normal one.
+  int pair[2] = {-1, -1};
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  ::close(pair[0]);
+  ::close(pair[1]);
+  fleet->Stop();
 }
 
 }  // namespace

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "server/fleet/fleet_bridge.h"
 #include "server/fleet/fleet_store.h"
+#include "server/fleet/mqtt_client.h"
 #include "server/fleet/ota_distributor.h"
 #include "tests/server/fleet/fleet_service_support.h"
 
@@ -23,7 +25,8 @@ class OtaDistributorTest : public ::testing::Test {
   static void SetUpTestSuite() {
     MosquittoOptions options;
     options.data_dir = fs::temp_directory_path() / ("tf-ota-test-" + std::to_string(::getpid()));
-    options.device_ids = {"ota-1", "ota-2", "ota-3", "ota-4", "ota-5", "ota-6", "ota-7"};
+    options.device_ids = {"ota-1", "ota-2", "ota-3", "ota-4", "ota-5", "ota-6",
+                          "ota-7", "ota-8", "ota-9", "ota-10", "ota-11", "ota-12"};
     options.remove_data_dir_on_stop = true;
     auto broker = MosquittoProcess::Start(options);
     ASSERT_TRUE(broker.ok()) << broker.error().message;
@@ -150,9 +153,12 @@ TEST_F(OtaDistributorTest, UpdatesOneDeviceEndToEndAndReportsConfirmed) {
   ASSERT_TRUE(history.ok());
   ASSERT_EQ(history->size(), 1u);
   EXPECT_EQ(history.value()[0].result.outcome, UpdateOutcome::kConfirmed);
-  // 5000 bytes in 1024-byte chunks: 5 chunks, each sent once.
+  // The server offers 8 KB chunks, the agent's default buffer is 1 KB: it refuses with its
+  // limit and the same offer comes back in 1024-byte chunks: 5 chunks, each sent once.
   const DistributorCounters counters = distributor_->counters();
+  EXPECT_EQ(counters.chunk_size_reductions, 1u);
   EXPECT_EQ(counters.chunks_sent, 5u);
+  EXPECT_EQ(counters.in_flight, 0u);
   // The ingest saw the device come back on version 2.
   ASSERT_TRUE(bridge_->WaitUntilWritten(10000));
   auto view = store_->GetDevice("ota-1");
@@ -272,6 +278,157 @@ TEST_F(OtaDistributorTest, CancelEndsTheTransferOnce) {
   ASSERT_TRUE(distributor_->CancelUpdate("ota-7").ok());  // nothing live: no second result
   EXPECT_TRUE(distributor_->Transfers().empty());
   EXPECT_EQ(listener_.count(), 1u);
+}
+
+// A scripted device (plain MQTT client, acks written by hand) so the test controls exactly
+// when each ack reaches the server.
+TEST_F(OtaDistributorTest, WindowKeepsSeveralChunksInFlightSlidesOnAcksAndRewindsOnAGap) {
+  namespace wire = agent::wire;
+  DistributorOptions options;
+  options.chunk_bytes = 64;
+  options.window = 6;
+  StartDistributor(options);
+  MqttClient device("ota-8-scripted");
+  const auto credentials = broker_->device_credentials("ota-8");
+  ASSERT_TRUE(credentials.ok());
+  ASSERT_TRUE(device.Connect(broker_->host(), broker_->port(), credentials->user,
+                             credentials->password).ok());
+  ASSERT_TRUE(device.Subscribe("tf/ota-8/ota/offer").ok());
+  ASSERT_TRUE(device.Subscribe("tf/ota-8/ota/chunk").ok());
+  uint32_t seq = 0;
+  auto publish = [&](const std::string& leaf, const std::vector<uint8_t>& payload) {
+    ASSERT_TRUE(device.Publish("tf/ota-8/" + leaf, payload).ok());
+  };
+  auto header = [&] { return wire::Header{wire::MessageType::kOtaAck, wire::kWireVersion, 1, seq++}; };
+  std::vector<uint8_t> buffer(64);
+  wire::State state{};
+  state.confirmed_version = state.running_version = 1;
+  state.runtime_version = 0x000100;
+  std::memcpy(state.device_type, "sensor-m4", 9);
+  buffer.resize(wire::EncodeState(header(), state, buffer.data(), 64));
+  publish("state", buffer);
+  auto ack = [&](wire::AckStatus status, uint32_t offer, uint32_t next, uint8_t detail = 0) {
+    std::vector<uint8_t> out(64);
+    out.resize(wire::EncodeAck(header(), wire::Ack{offer, next, status, detail, 2}, out.data(), 64));
+    publish("ota/ack", out);
+  };
+  // Chunk indexes received, in order; the offer id from the offer.
+  uint32_t offer_id = 0;
+  std::vector<uint32_t> chunks;
+  auto receive_for = [&](int ms) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < until) {
+      device.Poll(20);
+      for (; !device.inbox().empty(); device.inbox().pop_front()) {
+        const MqttMessage& m = device.inbox().front();
+        if (m.topic.ends_with("/offer")) offer_id = wire::GetU32(m.payload.data() + wire::kHeaderBytes);
+        else chunks.push_back(wire::GetU32(m.payload.data() + wire::kHeaderBytes + 4));
+      }
+    }
+  };
+  const std::vector<uint8_t> v2 = RandomBytes(6400, 14);  // 100 chunks
+  ASSERT_TRUE(distributor_->StartUpdate("ota-8", AddArtifact(v2, 2)).ok());
+  ASSERT_TRUE(WaitUntil([&] { return offer_id != 0; }, 20000, [&] { receive_for(20); }));
+  ack(wire::AckStatus::kAccepted, offer_id, 0);
+  ASSERT_TRUE(WaitUntil([&] { return chunks.size() >= 6; }, 20000, [&] { receive_for(20); }));
+  receive_for(300);  // no ack: the window is full, nothing more comes
+  EXPECT_EQ(chunks, (std::vector<uint32_t>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(distributor_->counters().in_flight, 6u);
+  // Cumulative progress(2) frees two places: chunks 6 and 7, nothing else.
+  ack(wire::AckStatus::kProgress, offer_id, 2);
+  ASSERT_TRUE(WaitUntil([&] { return chunks.size() >= 8; }, 20000, [&] { receive_for(20); }));
+  receive_for(300);
+  EXPECT_EQ(chunks, (std::vector<uint32_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  // Chunk 2 was damaged: accepted(2) with the reason rewinds to 2 (go-back-N): 2..7 again.
+  ack(wire::AckStatus::kAccepted, offer_id, 2, static_cast<uint8_t>(AgentStatus::kChunkCrcMismatch));
+  ASSERT_TRUE(WaitUntil([&] { return chunks.size() >= 14; }, 20000, [&] { receive_for(20); }));
+  receive_for(300);
+  EXPECT_EQ(std::vector<uint32_t>(chunks.begin() + 8, chunks.end()),
+            (std::vector<uint32_t>{2, 3, 4, 5, 6, 7}));
+  // The same rewind again at once (a duplicate answer, no reason) changes nothing.
+  ack(wire::AckStatus::kAccepted, offer_id, 2);
+  receive_for(300);
+  EXPECT_EQ(chunks.size(), 14u);
+  const DistributorCounters counters = distributor_->counters();
+  EXPECT_EQ(counters.chunks_sent, 14u);
+  EXPECT_EQ(counters.rewinds, 2u);  // the offer's "send from 0" and the gap
+  EXPECT_EQ(counters.in_flight, 6u);
+  ASSERT_TRUE(distributor_->CancelUpdate("ota-8").ok());
+  ASSERT_TRUE(WaitUntil([&] { return listener_.count() >= 1; }, 20000));
+  EXPECT_EQ(distributor_->counters().in_flight, 0u);
+}
+
+TEST_F(OtaDistributorTest, GlobalBudgetBoundsChunksInFlightAcrossDevices) {
+  DistributorOptions options;
+  options.chunk_bytes = 64;
+  options.window = 8;
+  options.max_chunks_in_flight = 5;  // less than one device's window
+  StartDistributor(options);
+  HostDevice a("ota-9", *broker_, key_), b("ota-10", *broker_, key_);
+  for (HostDevice* device : {&a, &b}) {
+    ASSERT_EQ(device->Provision(RandomBytes(1500, 15), 1), AgentStatus::kOk);
+    ASSERT_EQ(device->BootAndConnect(), AgentStatus::kOk);
+  }
+  const std::string artifact = AddArtifact(RandomBytes(3200, 16), 2);  // 50 chunks each
+  ASSERT_TRUE(distributor_->StartUpdate("ota-9", artifact).ok());
+  ASSERT_TRUE(distributor_->StartUpdate("ota-10", artifact).ok());
+  uint64_t most_in_flight = 0;
+  auto step = [&](HostDevice& device) {
+    device.Poll();
+    if (device.agent().reboot_requested()) {
+      device.Poll(10);
+      ASSERT_EQ(device.BootAndConnect(), AgentStatus::kOk);
+      if (device.agent().awaiting_confirmation()) (void)device.agent().QueueTelemetry(1, 0, 0xFFFF);
+    }
+  };
+  ASSERT_TRUE(WaitUntil([&] { return listener_.count() >= 2; }, 60000, [&] {
+    step(a);
+    step(b);
+    most_in_flight = std::max(most_in_flight, distributor_->counters().in_flight);
+  }));
+  EXPECT_EQ(listener_.at(0).outcome, UpdateOutcome::kConfirmed) << listener_.at(0).detail;
+  EXPECT_EQ(listener_.at(1).outcome, UpdateOutcome::kConfirmed) << listener_.at(1).detail;
+  EXPECT_LE(most_in_flight, 5u);
+  EXPECT_GT(most_in_flight, 0u);
+}
+
+TEST_F(OtaDistributorTest, SilentDeviceIsReofferedWithBackoff) {
+  DistributorOptions options;
+  options.stall_reoffer_ms = 300;
+  options.max_reoffer_ms = 60000;
+  StartDistributor(options);
+  HostDevice device("ota-11", *broker_, key_);
+  ASSERT_EQ(device.Provision(RandomBytes(1500, 17), 1), AgentStatus::kOk);
+  ASSERT_EQ(device.BootAndConnect(), AgentStatus::kOk);
+  // Its state reaches the server, then it never answers (hung, or its link is half-open).
+  ASSERT_TRUE(WaitUntil([&] { return bridge_->counters().accepted >= 1; }, 20000,
+                        [&] { device.Poll(); }));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(distributor_->StartUpdate("ota-11", AddArtifact(RandomBytes(2000, 18), 2)).ok());
+  ASSERT_TRUE(WaitUntil([&] { return distributor_->counters().stall_reoffers >= 3; }, 30000));
+  // Waits 300, 600, 1200 ms: the third re-offer cannot come before 2.1 s (5 s apart, it would
+  // have been the 7th re-offer without the back-off).
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, std::chrono::milliseconds(2100));
+  // Once it answers, the transfer goes on and completes.
+  ASSERT_TRUE(RunDevice(device, 1));
+  EXPECT_EQ(listener_.at(0).outcome, UpdateOutcome::kConfirmed) << listener_.at(0).detail;
+}
+
+TEST_F(OtaDistributorTest, ChunkSizeOutsideTheProtocolIsRejected) {
+  DistributorOptions options;
+  options.chunk_bytes = 16385;
+  auto distributor = OtaDistributor::Start(options, store_.get(), [](auto&, auto&) {
+    return Result<Ok>(Ok{});
+  });
+  ASSERT_FALSE(distributor.ok());
+  EXPECT_NE(distributor.error().message.find("16..16384"), std::string::npos)
+      << distributor.error().message;
+  options.chunk_bytes = 1024;
+  options.window = 0;
+  EXPECT_FALSE(OtaDistributor::Start(options, store_.get(), [](auto&, auto&) {
+                 return Result<Ok>(Ok{});
+               }).ok());
 }
 
 }  // namespace
