@@ -14,6 +14,11 @@
 
 namespace tinyforge::server::kg {
 
+// Turtle text of `triples` (the same graph as ToNTriples): data IRIs relative to an @base of
+// vocab::kDataBase, vocabulary IRIs as prefixed names, integers and booleans bare, consecutive
+// triples of one subject joined with ';'. About half the bytes of N-Triples for registry data.
+std::string ToTurtle(const std::vector<Triple>& triples);
+
 class KnowledgeGraph {
  public:
   // Virtuoso 7.2.5 refuses INSERT DATA above ~1,400 triples per request; stay well below.
@@ -29,8 +34,8 @@ class KnowledgeGraph {
 
   // INSERT DATA in chunks of kMaxTriplesPerInsert. Not atomic across chunks.
   Result<Ok> InsertTriples(const std::vector<Triple>& triples) const;
-  // One Graph Store Protocol POST of N-Triples (the fast path for bulk loads); falls back to
-  // InsertTriples when the client has no GSP endpoint.
+  // One Graph Store Protocol POST of Turtle (ToTurtle; the fast path for bulk loads); falls back
+  // to InsertTriples when the client has no GSP endpoint.
   Result<Ok> LoadTriples(const std::vector<Triple>& triples) const;
   // POSTs Turtle text (e.g. the ontology files) through the Graph Store Protocol.
   Result<Ok> LoadTurtle(const std::string& turtle) const;

@@ -107,6 +107,10 @@ Term DeviceIri(std::string_view id);
 Term RuntimeIri(std::string_view version);
 Term FirmwareIri(std::string_view id, std::string_view version);
 Term OperatorIri(std::string_view op);
+// The microcontroller node a device links to with ssn:hasSubSystem: shared by every device whose
+// MCU values (core, clock, FPU, DSP, RAM, flash) are equal, and spelled from them, e.g.
+// id/mcu/cortex-m4/64000000/fpu/dsp/ram262144/flash1048576 (+ /capability, /ram, /flash).
+Term McuIri(const DeviceDescription& device);
 std::string OperatorName(std::string_view iri);  // inverse of OperatorIri; "" if not one
 
 // Errors: kInvalidArgument listing every field of the wrong JSON type, one per line. A parsed

@@ -161,6 +161,60 @@ TEST(ServerApiTest, RolesLimitWhatATokenMayDo) {
   EXPECT_EQ(Get("/api/v1/models", token["token"])->status, 401);
 }
 
+// Devices link to a shared MCU node (docs/ontology.md, "Shared nodes"): the TD reads back exactly
+// as posted (GET and /things), and plain SPARQL answers each device's RAM through the shared node,
+// also after another device sharing it is deleted.
+TEST(ServerApiTest, DevicesReadBackAsPostedAndShareTheirMcuNode) {
+  EnsureRuntime();
+  std::vector<json> things = {Thing("mcu-share-a", 131072, 1 << 20), Thing("mcu-share-b", 131072, 1 << 20),
+                              Thing("mcu-share-c", 98304, 1 << 20)};
+  things[1]["description"] = "unicode é 漢字, \"quotes\" and } braces";
+  auto batch = Post("/api/v1/devices:batch", json(things).dump());
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->status, 201) << batch->body;
+  for (const json& thing : things) {
+    const std::string id = thing["id"];
+    auto device = Get("/api/v1/devices/" + id);
+    ASSERT_TRUE(device);
+    ASSERT_EQ(device->status, 200) << device->body;
+    EXPECT_EQ(json::parse(device->body)["thing_description"], thing) << id;
+    auto directory_entry = Get("/things/" + id);
+    ASSERT_TRUE(directory_entry);
+    ASSERT_EQ(directory_entry->status, 200);
+    EXPECT_EQ(json::parse(directory_entry->body), thing) << id;
+  }
+  auto ram_of = [](const std::string& id) {
+    std::string query =
+        "PREFIX ssn: <http://www.w3.org/ns/ssn/> PREFIX s3n: <http://w3id.org/s3n/> "
+        "PREFIX sys: <http://www.w3.org/ns/ssn/systems/> PREFIX schema: <https://schema.org/> "
+        "SELECT ?ram FROM <https://w3id.org/tinyforge/graph/registry> WHERE { "
+        "<https://w3id.org/tinyforge/id/device/" + id + "> ssn:hasSubSystem/s3n:hasSystemCapability/sys:hasSystemProperty ?m . "
+        "?m a <https://w3id.org/tinyforge/ontology#Ram> ; schema:value ?ram }";
+    auto response = Client().Post("/sparql", Auth(g_viewer), httplib::Params{{"query", query}});
+    EXPECT_TRUE(response && response->status == 200);
+    std::vector<int64_t> values;
+    if (!response || response->status != 200) return values;
+    json body = json::parse(response->body);  // a named object: a range-for over a temporary's member dangles
+    for (const auto& row : body["results"]["bindings"]) values.push_back(std::stoll(row["ram"]["value"].get<std::string>()));
+    return values;
+  };
+  EXPECT_EQ(ram_of("mcu-share-a"), std::vector<int64_t>{131072});
+  EXPECT_EQ(ram_of("mcu-share-b"), std::vector<int64_t>{131072});
+  EXPECT_EQ(ram_of("mcu-share-c"), std::vector<int64_t>{98304});
+  auto mcus = Client().Post("/sparql", Auth(g_viewer), httplib::Params{{"query",
+      "SELECT (COUNT(DISTINCT ?mcu) AS ?count) FROM <https://w3id.org/tinyforge/graph/registry> WHERE { "
+      "VALUES ?d { <https://w3id.org/tinyforge/id/device/mcu-share-a> <https://w3id.org/tinyforge/id/device/mcu-share-b> "
+      "<https://w3id.org/tinyforge/id/device/mcu-share-c> } ?d <http://www.w3.org/ns/ssn/hasSubSystem> ?mcu . "
+      "?mcu a <http://w3id.org/s3n/MicroController> }"}});
+  ASSERT_TRUE(mcus && mcus->status == 200);
+  EXPECT_EQ(json::parse(mcus->body)["results"]["bindings"][0]["count"]["value"], "2");
+  auto deleted = Client().Delete("/api/v1/devices/mcu-share-a", Auth(g_engineer));
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 204);
+  EXPECT_TRUE(ram_of("mcu-share-a").empty());
+  EXPECT_EQ(ram_of("mcu-share-b"), std::vector<int64_t>{131072});
+}
+
 TEST(ServerApiTest, CompatibilityBothDirectionsWithExactShortfalls) {
   EnsureRuntime();
   const int64_t arena = 40000, flash = 90000;

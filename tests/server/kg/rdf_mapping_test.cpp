@@ -8,6 +8,7 @@
 #include <set>
 
 #include "server/kg/knowledge_graph.h"
+#include "server/kg/registry_queries.h"
 #include "server/kg/vocabulary.h"
 #include "virtuoso_fixture.h"
 
@@ -223,7 +224,7 @@ void CheckHostileRoundTrip(bool use_graph_store) {
     EXPECT_EQ(ReadBack(graph, dev, iri(vocab::Schema("identifier"))), std::vector<std::string>{text});
     EXPECT_EQ(ReadBack(graph, dev, iri(vocab::Td("title"))), std::vector<std::string>{text});
     EXPECT_EQ(ReadBack(graph, dev, iri(vocab::Td("description"))), std::vector<std::string>{text});
-    Term mcu = Term::IriFromSegments(dev.value(), {"mcu"});
+    Term mcu = McuIri(*parsed_device);
     EXPECT_EQ(ReadBack(graph, mcu, iri(vocab::Tf("cpuCore"))), std::vector<std::string>{text});
     Term property = Term::IriFromSegments(dev.value(), {"property", "0"});
     EXPECT_EQ(ReadBack(graph, property, iri(vocab::Td("name"))), std::vector<std::string>{text});
@@ -247,6 +248,80 @@ TEST(RdfMappingTest, HostileStringsRoundTripThroughInsertData) {
 TEST(RdfMappingTest, HostileStringsRoundTripThroughGraphStoreProtocol) {
   if (Store() == nullptr) GTEST_SKIP() << "Virtuoso is not available";
   CheckHostileRoundTrip(true);
+}
+
+DeviceDescription ParsedValidDevice(const std::string& id, int64_t ram_bytes) {
+  json td = ValidDevice();
+  td["id"] = id;
+  td["capabilities"]["ram_bytes"] = ram_bytes;
+  auto parsed = ParseDeviceDescription(td);
+  EXPECT_TRUE(parsed.ok()) << parsed.error().message;
+  return parsed.ok() ? *parsed : DeviceDescription{};
+}
+
+TEST(RdfMappingTest, DevicesWithEqualMcuValuesShareOneMcuNode) {
+  DeviceDescription a = ParsedValidDevice("dev-a", 262144);
+  DeviceDescription b = ParsedValidDevice("dev-b", 262144);
+  DeviceDescription c = ParsedValidDevice("dev-c", 131072);
+  EXPECT_EQ(McuIri(a), McuIri(b));
+  EXPECT_NE(McuIri(a), McuIri(c));
+  DeviceDescription other_core = a;
+  other_core.mcu_core = "cortex-m4/64000000";  // '/' in a value cannot fake another key
+  DeviceDescription no_fpu = a;
+  no_fpu.has_fpu = false;
+  EXPECT_NE(McuIri(other_core), McuIri(a));
+  EXPECT_NE(McuIri(no_fpu), McuIri(a));
+  EXPECT_EQ(McuIri(a).value().rfind(std::string(vocab::kDataBase) + "mcu/", 0), 0u) << McuIri(a).value();
+  // The device's own subjects no longer hold the MCU: a link to the 17 triples of the shared node.
+  const std::string own = DeviceIri("dev-a").value();
+  size_t own_triples = 0, mcu_triples = 0;
+  for (const Triple& triple : DeviceTriples(a)) {
+    const std::string& s = triple.subject.value();
+    if (s == own || s.rfind(own + "/", 0) == 0) ++own_triples;
+    if (s.rfind(McuIri(a).value(), 0) == 0) ++mcu_triples;
+    EXPECT_NE(s, own + "/mcu");
+  }
+  EXPECT_EQ(mcu_triples, 17u);
+  EXPECT_EQ(own_triples, DeviceTriples(a).size() - mcu_triples - 8);  // 8: firmware and runtime nodes
+}
+
+// "What RAM does device D have?" through the shared MCU node, by the S3N path: right for every
+// device, and still right for the others after one of the devices sharing the node is deleted.
+TEST(RdfMappingTest, RamIsAnsweredThroughTheSharedMcuNode) {
+  if (Store() == nullptr) GTEST_SKIP() << "Virtuoso is not available";
+  KnowledgeGraph graph(Client(), "urn:tinyforge:test:shared-mcu");
+  ASSERT_TRUE(graph.Clear().ok());
+  std::vector<DeviceDescription> devices = {ParsedValidDevice("dev-a", 262144), ParsedValidDevice("dev-b", 262144),
+                                            ParsedValidDevice("dev-c", 131072)};
+  std::vector<Triple> triples;
+  for (const auto& device : devices) {
+    auto more = DeviceTriples(device);
+    triples.insert(triples.end(), more.begin(), more.end());
+  }
+  ASSERT_TRUE(graph.LoadTriples(triples).ok());
+  auto ram_of = [&](const std::string& id) {
+    auto result = Client().Select(
+        std::string(vocab::kPrefixes) + "PREFIX s3n: <http://w3id.org/s3n/>\nPREFIX sys: <http://www.w3.org/ns/ssn/systems/>\n"
+        "SELECT ?ram " + graph.FromClause() + "WHERE { " + DeviceIri(id).ToSparql() +
+        " ssn:hasSubSystem/s3n:hasSystemCapability/sys:hasSystemProperty ?m . ?m a tf:Ram ; schema:value ?ram }");
+    EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
+    std::vector<int64_t> values;
+    if (result.ok()) {
+      for (size_t i = 0; i < result->rows.size(); ++i) values.push_back(IntegerValue(result->Get(i, "ram")).value_or(-1));
+    }
+    return values;
+  };
+  EXPECT_EQ(ram_of("dev-a"), std::vector<int64_t>{262144});
+  EXPECT_EQ(ram_of("dev-b"), std::vector<int64_t>{262144});
+  EXPECT_EQ(ram_of("dev-c"), std::vector<int64_t>{131072});
+  auto mcu_nodes = graph.CountInstances(Term::Iri(vocab::S3n("MicroController")).value());
+  ASSERT_TRUE(mcu_nodes.ok());
+  EXPECT_EQ(*mcu_nodes, 2);
+  ASSERT_TRUE(RegistryQueries(graph).DeleteEntity(DeviceIri("dev-a")).ok());
+  EXPECT_TRUE(ram_of("dev-a").empty());
+  EXPECT_EQ(ram_of("dev-b"), std::vector<int64_t>{262144});
+  EXPECT_EQ(ram_of("dev-c"), std::vector<int64_t>{131072});
+  ASSERT_TRUE(graph.Clear().ok());
 }
 
 TEST(RdfMappingTest, HostileIrisAreRejectedBeforeAnyQuery) {
