@@ -31,6 +31,13 @@ bool ToConfig(const tforge_learner_options* options, LearnerConfig* config) {
   config->momentum_buffer = options->momentum > 0.0f;
   config->l2 = options->l2;
   config->model_id = options->model_id;
+  if (options->anomaly_log_threshold > 1 || options->anomaly_learn_faults > 1) return false;
+  config->anomaly_threshold_rule = options->anomaly_log_threshold
+                                       ? tinyforge::learn::AnomalyThresholdRule::kLogMeanSigma
+                                       : tinyforge::learn::AnomalyThresholdRule::kMeanSigma;
+  config->anomaly_learn_faults = options->anomaly_learn_faults != 0;
+  config->anomaly_alarm_k = options->anomaly_alarm_k;
+  config->anomaly_alarm_n = options->anomaly_alarm_n;
   return true;
 }
 
@@ -50,6 +57,11 @@ void tforge_learner_options_default(tforge_learner_options* options) {
   options->momentum = defaults.momentum;
   options->l2 = defaults.l2;
   options->model_id = defaults.model_id;
+  options->anomaly_log_threshold =
+      defaults.anomaly_threshold_rule == tinyforge::learn::AnomalyThresholdRule::kLogMeanSigma;
+  options->anomaly_learn_faults = defaults.anomaly_learn_faults ? 1 : 0;
+  options->anomaly_alarm_k = defaults.anomaly_alarm_k;
+  options->anomaly_alarm_n = defaults.anomaly_alarm_n;
 }
 
 size_t tforge_learner_required_bytes(const tforge_learner_options* options) {

@@ -82,6 +82,12 @@ typedef struct tforge_learner_options {
   float momentum;            /* 0 = plain SGD (no momentum memory reserved) */
   float l2;
   uint32_t model_id;         /* identifies the frozen model; states saved for another are foreign */
+  /* Anomaly task (docs/tinyol.md, "Anomaly threshold and alarm"): */
+  uint8_t anomaly_log_threshold; /* 1 = mean + 3 std of ln(score) (heavy-tailed scores), 0 = raw */
+  uint8_t anomaly_learn_faults;  /* 1 = fault labels move the threshold between the two score
+                                    distributions; 0 = fault labels teach nothing */
+  uint8_t anomaly_alarm_k;       /* alarm when the current window and >= k of the last n exceed */
+  uint8_t anomaly_alarm_n;       /* (1 <= k <= n <= 32; 1 of 1 = no debounce) */
 } tforge_learner_options;
 
 typedef struct tforge_prediction {

@@ -121,3 +121,46 @@ TEST(LearnCApiTest, BadInputGetsItsOwnStatus) {
 }
 
 }  // namespace
+
+// The anomaly options reach the learner: ln threshold, fault labels and the 2-of-2 debounce.
+TEST(LearnCApiTest, AnomalyOptionsSetTheThresholdRuleAndTheDebounce) {
+  tforge_learner_options options;
+  tforge_learner_options_default(&options);
+  EXPECT_EQ(options.anomaly_log_threshold, 0);  // the library defaults: raw, no debounce
+  EXPECT_EQ(options.anomaly_learn_faults, 0);
+  EXPECT_EQ(options.anomaly_alarm_k, 1);
+  EXPECT_EQ(options.anomaly_alarm_n, 1);
+  options.task = TFORGE_TASK_ANOMALY;
+  options.feature_count = 2;
+  options.anomaly_log_threshold = 1;
+  options.anomaly_learn_faults = 1;
+  options.anomaly_alarm_k = 2;
+  options.anomaly_alarm_n = 2;
+  alignas(8) static uint8_t memory[4096];
+  tforge_learner* learner = nullptr;
+  ASSERT_EQ(tforge_learner_init(memory, sizeof memory, &options, &learner), TFORGE_LEARN_OK);
+  for (int i = 0; i < 20; ++i) {
+    const float normal[2] = {i % 2 ? 1.1f : 0.9f, 0.0f};
+    ASSERT_EQ(tforge_learner_learn(learner, normal, 2, 0), TFORGE_LEARN_OK);
+  }
+  const float fault[2] = {30.0f, 30.0f};
+  tforge_prediction first{}, second{};
+  uint32_t id = 0;
+  ASSERT_EQ(tforge_learner_submit(learner, fault, 2, &id, &first), TFORGE_LEARN_OK);
+  ASSERT_EQ(tforge_learner_label(learner, id, 1), TFORGE_LEARN_OK);
+  ASSERT_EQ(tforge_learner_submit(learner, fault, 2, &id, &second), TFORGE_LEARN_OK);
+  EXPECT_EQ(first.label, 0);   // one window over the threshold: debounced
+  EXPECT_EQ(second.label, 1);  // two in a row: alarm
+  // With fault labels the threshold sits between normal (~0.5) and fault (900) scores, far above
+  // mean + 3 std of the normal ones.
+  EXPECT_GT(second.confidence, 5.0f);
+  EXPECT_LT(second.confidence, 900.0f);
+  tforge_learner_free(learner);
+
+  options.anomaly_alarm_k = 3;  // k > n
+  EXPECT_EQ(tforge_learner_init(memory, sizeof memory, &options, &learner),
+            TFORGE_LEARN_BAD_CONFIG);
+  options.anomaly_alarm_k = 2;
+  options.anomaly_log_threshold = 2;  // not a flag
+  EXPECT_EQ(tforge_learner_required_bytes(&options), 0u);
+}
