@@ -215,20 +215,20 @@ Result<Ok> CompatibilityIndex::AddDevicesLocked(const std::vector<DeviceDescript
   // devices change no answer, and the next device of that profile recomputes them.
   auto indexed = RecomputeProfiles(fresh);
   if (!indexed.ok()) return indexed.error();
-  // N-Triples bodies, one per parallel load; triples shared by many devices (firmware, runtime,
-  // profile nodes) only once.
+  // One body per parallel load, POSTed as Turtle (ToTurtle: 1/3.5 of the N-Triples bytes; the
+  // store ingested it ~30% faster, bench/kg/kg_register_profile); triples shared by many devices
+  // (MCU, firmware, runtime, profile nodes) only once.
   const size_t parts = std::min<size_t>(kParallelLoads, devices.size() / 200 + 1);
-  std::vector<std::string> bodies(parts);
-  std::unordered_set<std::string> shared_lines;
-  auto append = [&](std::string& body, const std::vector<Triple>& triples, bool maybe_shared) {
-    for (const Triple& triple : triples) {
-      std::string line = ToNTriples({triple});
-      if (maybe_shared && !shared_lines.insert(line).second) continue;
-      body += line;
+  std::vector<std::vector<Triple>> bodies(parts);
+  std::unordered_set<std::string> shared_keys;
+  auto append = [&](std::vector<Triple>& body, std::vector<Triple>&& triples, bool maybe_shared) {
+    for (Triple& triple : triples) {
+      if (maybe_shared && !shared_keys.insert(ToNTriples({triple})).second) continue;
+      body.push_back(std::move(triple));
     }
   };
   for (size_t i = 0; i < devices.size(); ++i) {
-    std::string& body = bodies[i * parts / devices.size()];
+    std::vector<Triple>& body = bodies[i * parts / devices.size()];
     std::vector<Triple> own, shared;
     const std::string device_prefix = DeviceIri(devices[i].id).value();
     for (Triple& triple : DeviceTriples(devices[i])) {
@@ -237,8 +237,8 @@ Result<Ok> CompatibilityIndex::AddDevicesLocked(const std::vector<DeviceDescript
       (is_own ? own : shared).push_back(std::move(triple));
     }
     own.push_back(HasProfileTriple(devices[i], device_profiles[i]));
-    append(body, own, false);
-    append(body, shared, true);
+    append(body, std::move(own), false);
+    append(body, std::move(shared), true);
     if (known_iris.count(device_profiles[i].Iri().value()) == 0) append(body, ProfileTriples(device_profiles[i]), true);
   }
   if (graph_.client().endpoints().graph_store_url.empty()) {
@@ -257,9 +257,9 @@ Result<Ok> CompatibilityIndex::AddDevicesLocked(const std::vector<DeviceDescript
   }
   // Virtuoso loads concurrent POSTs on separate threads: on 2 cores two loads in flight beat one.
   std::vector<std::future<Result<Ok>>> loads;
-  for (const std::string& body : bodies) {
+  for (const std::vector<Triple>& body : bodies) {
     loads.push_back(std::async(std::launch::async, [this, &body] {
-      return graph_.client().GraphStorePost(graph_.graph().value(), "application/n-triples", body);
+      return graph_.client().GraphStorePost(graph_.graph().value(), "text/turtle", ToTurtle(body));
     }));
   }
   std::vector<Result<Ok>> results;
