@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "examples/predictive_maintenance/pm_run.h"
@@ -50,6 +51,18 @@ void PrintSummary(const ExampleReport& report) {
               detected ? delay_sum / static_cast<double>(detected) : 0.0, delay_max);
   std::printf("healthy motors with false alerts: %llu of %llu\n", static_cast<unsigned long long>(false_alarm_motors),
               static_cast<unsigned long long>(healthy));
+  // Per window, before the debounce: how often each model version misjudged normal vibration.
+  std::map<uint32_t, std::pair<uint64_t, uint64_t>> healthy_windows;  // version -> (anomalous, all)
+  for (const auto& m : report.motors) {
+    if (m.faulty) continue;
+    for (const auto& [version, count] : m.windows_by_version) healthy_windows[version].second += count;
+    for (const auto& [version, count] : m.anomalous_by_version) healthy_windows[version].first += count;
+  }
+  for (const auto& [version, counts] : healthy_windows) {
+    std::printf("  healthy windows judged anomalous by v%u: %llu of %llu (%.2f%%, before the debounce)\n", version,
+                static_cast<unsigned long long>(counts.first), static_cast<unsigned long long>(counts.second),
+                counts.second ? 100.0 * static_cast<double>(counts.first) / static_cast<double>(counts.second) : 0.0);
+  }
   const auto& rollout = report.rollout;
   if (rollout.is_object() && rollout.contains("state")) {
     std::printf("rollout %lld: %s, started %.1f s, finished %.1f s\n", static_cast<long long>(rollout.value("id", 0)),

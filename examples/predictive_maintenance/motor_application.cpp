@@ -142,6 +142,7 @@ agent::sim::InferenceOutcome MotorApplication::Run(uint32_t device_index, uint32
     return outcome;
   }
   ++counters.anomalous;
+  ++counters.anomalous_by_version[model_version];
   const uint32_t run = ++run_[device_index];
   outcome.alert = run == debounce_ || (repeat_every_ > 0 && run > debounce_ && (run - debounce_) % repeat_every_ == 0);
   if (outcome.alert) {

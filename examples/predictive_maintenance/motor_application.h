@@ -36,7 +36,7 @@ Result<AnomalyModelInfo> ReadAnomalyModel(const Model& model);
 struct MotorCounters {
   uint64_t windows = 0, anomalous = 0, alerts = 0;
   double first_alert_s = -1;                 // signal time of the first alert decision
-  std::map<uint32_t, uint64_t> windows_by_version;
+  std::map<uint32_t, uint64_t> windows_by_version, anomalous_by_version;
   std::string last_error;
 };
 

@@ -144,13 +144,19 @@ std::string Validate(const ExampleOptions& o) {
 json ExampleReport::ToJson() const {
   json motors_json = json::array();
   for (const auto& m : motors) {
-    json by_version = json::object();
-    for (const auto& [version, count] : m.alerts_by_model_version) by_version[std::to_string(version)] = count;
+    auto by_version_json = [](const std::map<uint32_t, uint64_t>& counts) {
+      json out = json::object();
+      for (const auto& [version, count] : counts) out["v" + std::to_string(version)] = count;
+      return out;
+    };
+    const json by_version = by_version_json(m.alerts_by_model_version);
     motors_json.push_back({{"id", m.id}, {"faulty", m.faulty}, {"fault", m.fault},
                            {"fault_start_s", m.fault_start_s}, {"alerts", m.alerts},
                            {"first_alert_s", m.first_alert_s},
                            {"detection_delay_s", m.faulty && m.first_alert_s >= 0 ? json(m.first_alert_s - m.fault_start_s) : json()},
                            {"alerts_by_model_version", by_version}, {"windows", m.windows},
+                           {"windows_by_version", by_version_json(m.windows_by_version)},
+                           {"anomalous_windows_by_version", by_version_json(m.anomalous_by_version)},
                            {"anomalous_windows", m.anomalous_windows}, {"alerts_decided", m.alerts_decided},
                            {"running_version", m.running_version}, {"confirmed_version", m.confirmed_version},
                            {"error", m.error}});
@@ -364,6 +370,8 @@ Result<ExampleReport> RunExample(const ExampleOptions& options) {
     motor.windows = counters.windows;
     motor.anomalous_windows = counters.anomalous;
     motor.alerts_decided = counters.alerts;
+    motor.windows_by_version = counters.windows_by_version;
+    motor.anomalous_by_version = counters.anomalous_by_version;
     motor.error = counters.last_error;
     // The server has committed what the broker delivered once the counts match (or after 20 s).
     json alerts;

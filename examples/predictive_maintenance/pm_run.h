@@ -23,6 +23,7 @@ struct MotorReport {
   uint64_t alerts = 0;          // stored by the server
   double first_alert_s = -1;    // server receive time of the first alert, since the motors started
   std::map<uint32_t, uint64_t> alerts_by_model_version;
+  std::map<uint32_t, uint64_t> windows_by_version, anomalous_by_version;  // the board's, per model version
   uint64_t windows = 0, anomalous_windows = 0, alerts_decided = 0;  // the board's own counts
   int64_t running_version = -1, confirmed_version = -1;            // the server's last state
   std::string error;            // the board application's last error, if any
