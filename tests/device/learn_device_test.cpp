@@ -233,6 +233,37 @@ TF_TEST(LearnDevice, NormalizedStepDividesTheStepByOnePlusSquaredNorm) {
   TF_EXPECT_NEAR(b[1], b1 - rate * p1, 1e-4f);
 }
 
+// The anomaly task on the device: ln-domain statistics (bit-exact LogF/ExpF), the threshold moved
+// by fault labels to the equal-z point, and the 2-of-2 debounce, against values derived by hand.
+TF_TEST(LearnDevice, AnomalyFaultLabelsAndDebounce) {
+  using Detector = StaticLearner<Task::kAnomaly, 2, 2, 4>;
+  static Detector detector;
+  LearnerConfig config = Detector::DefaultConfig();
+  config.anomaly_threshold_rule = tinyforge::learn::AnomalyThresholdRule::kLogMeanSigma;
+  config.anomaly_learn_faults = true;
+  config.anomaly_alarm_k = 2;
+  config.anomaly_alarm_n = 2;
+  TF_ASSERT_TRUE(detector.Init(config) == LearnStatus::kOk);
+  // Normal scores alternate 0.5 and 2 (ln ±0.693...), 10 of each: mean 0, std 0.693·sqrt(20/19).
+  for (int i = 0; i < 20; ++i) {
+    const float r[2] = {i % 2 ? 2.0f : 1.0f, 0.0f};  // score = r0² / 2
+    TF_ASSERT_TRUE(detector->Learn(r, 2, 0) == LearnStatus::kOk);
+  }
+  const float ln2 = 0.69314718f;
+  const float normal_std = ln2 * __builtin_sqrtf(20.0f / 19.0f);
+  TF_EXPECT_NEAR(detector->anomaly_threshold(), __builtin_expf(3.0f * normal_std), 1e-3f);
+  const float fault[2] = {40.0f, 0.0f};  // score 800
+  Prediction first, second;
+  uint32_t id = 0;
+  TF_ASSERT_TRUE(detector->Submit(fault, 2, &id, &first) == LearnStatus::kOk);
+  TF_EXPECT_TRUE(first.label == 0);  // over the threshold, but the first window of two
+  TF_ASSERT_TRUE(detector->Label(id, 1) == LearnStatus::kOk);
+  // One fault score: σf = σn, so the threshold is the midpoint of the ln means: sqrt(800).
+  TF_EXPECT_NEAR(detector->anomaly_threshold(), __builtin_sqrtf(800.0f), 0.05f);
+  TF_ASSERT_TRUE(detector->Submit(fault, 2, &id, &second) == LearnStatus::kOk);
+  TF_EXPECT_TRUE(second.label == 1);
+}
+
 }  // namespace
 
 int main() {
