@@ -116,8 +116,10 @@ json GroupsJson(const std::string& spec) {
   std::stringstream stream(spec);
   for (std::string item; std::getline(stream, item, ',');) {
     if (item.empty()) continue;
-    if (item.back() == '%') groups.push_back(item);
-    else groups.push_back(std::stoi(item));
+    // A count goes as a number; anything else as text, which the server checks and names.
+    const bool count = item.size() <= 9 && std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (count) groups.push_back(std::stoi(item));
+    else groups.push_back(item);
   }
   return groups;
 }
