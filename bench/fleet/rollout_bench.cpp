@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "agent/sim/sim_fleet.h"
@@ -21,6 +22,32 @@ namespace fleet = tinyforge::server::fleet;
 using sim::testing::SimServerHarness;
 
 namespace {
+
+// utime + stime of another process (the broker), from /proc/<pid>/stat; -1 if unreadable.
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) {
+      stime = std::stoull(field);
+      break;
+    }
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
 
 double CpuSeconds(int who) {
   rusage usage{};
@@ -36,7 +63,9 @@ int main(int argc, char** argv) {
   uint32_t model_n = 160;  // FC 160 x 160 float32: ~100 KB blob
   int threads = 1;
   int timeout_s = 900;
-  uint16_t chunk_bytes = 1024;
+  uint16_t chunk_bytes = 8192;
+  uint16_t window = fleet::DistributorOptions{}.window;
+  uint32_t max_in_flight = fleet::DistributorOptions{}.max_chunks_in_flight;
   std::string out_path;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -46,9 +75,11 @@ int main(int argc, char** argv) {
     else if (arg == "--threads") threads = std::stoi(next());
     else if (arg == "--timeout") timeout_s = std::stoi(next());
     else if (arg == "--chunk-bytes") chunk_bytes = static_cast<uint16_t>(std::stoul(next()));
+    else if (arg == "--window") window = static_cast<uint16_t>(std::stoul(next()));
+    else if (arg == "--max-in-flight") max_in_flight = static_cast<uint32_t>(std::stoul(next()));
     else if (arg == "--out") out_path = next();
     else {
-      std::fprintf(stderr, "usage: %s [--devices N] [--model-n N] [--threads T] [--chunk-bytes B] [--timeout S] [--out FILE]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--devices N] [--model-n N] [--threads T] [--chunk-bytes B] [--window W] [--max-in-flight N] [--timeout S] [--out FILE]\n", argv[0]);
       return 2;
     }
   }
@@ -60,6 +91,8 @@ int main(int argc, char** argv) {
   SimServerHarness server;
   fleet::DistributorOptions distributor_options;
   distributor_options.chunk_bytes = chunk_bytes;
+  distributor_options.window = window;
+  distributor_options.max_chunks_in_flight = max_in_flight;
   const std::string error = server.Start(
       std::filesystem::temp_directory_path() / ("tf-rollout-bench-" + std::to_string(::getpid())), ids,
       distributor_options);
@@ -116,6 +149,8 @@ int main(int argc, char** argv) {
   spec.error_threshold = 0.05;
   const sim::FleetSnapshot before = devices_fleet->Snapshot();
   const double server_cpu_before = CpuSeconds(RUSAGE_SELF);
+  const double broker_cpu_before = ProcessCpuSeconds(server.broker().pid());
+  const std::string load_before = LoadAverage();
   const auto t_rollout = std::chrono::steady_clock::now();
   auto created = engine->Create(spec);
   if (!created.ok()) {
@@ -141,6 +176,8 @@ int main(int argc, char** argv) {
   }
   const double rollout_s = since(t_rollout);
   const double process_cpu = CpuSeconds(RUSAGE_SELF) - server_cpu_before;
+  const double broker_cpu = ProcessCpuSeconds(server.broker().pid()) - broker_cpu_before;
+  const std::string load_after = LoadAverage();
   const sim::FleetSnapshot after = devices_fleet->Snapshot();
   const auto distributor = server.distributor().counters();
   const auto ingest = server.bridge().counters();
@@ -171,10 +208,14 @@ int main(int argc, char** argv) {
        << ", \"chunks_received\": " << chunks
        << ", \"chunks_per_s\": " << static_cast<double>(chunks) / rollout_s
        << ", \"device_messages_published\": " << after.published - before.published
+       << ", \"window\": " << window << ", \"max_chunks_in_flight\": " << max_in_flight
        << ", \"server_chunks_sent\": " << distributor.chunks_sent << ", \"server_offers_sent\": " << distributor.offers_sent
+       << ", \"server_stall_reoffers\": " << distributor.stall_reoffers << ", \"server_rewinds\": " << distributor.rewinds
        << ", \"server_messages_received\": " << ingest.received
        << ", \"process_cpu_s\": " << process_cpu
        << ", \"process_cpu_share_of_2_cores\": " << process_cpu / (2 * rollout_s)
+       << ", \"broker_cpu_s\": " << broker_cpu
+       << ", \"loadavg_before\": \"" << load_before << "\", \"loadavg_after\": \"" << load_after << "\""
        << ", \"power_cycle_check\": {\"bootable\": " << check.bootable << ", \"on_confirmed\": " << check.on_confirmed << "}}";
   std::printf("%s\n", json.str().c_str());
   if (!out_path.empty()) std::ofstream(out_path) << json.str() << "\n";
