@@ -115,6 +115,29 @@ def elec2_baselines(labels):
     return {"no_change": no_change, "majority_class": majority}
 
 
+def score_summary(work, name, meta, labels, scored):
+    """The anomaly score (mean squared residual) of the stream's rows: the distinct normal windows
+    (warm-up + the first pass over the held-out ones), their skewness raw and in ln, and the gap
+    to the fault scores. Quoted in docs/tinyol.md ("Anomaly threshold and alarm", "Why 0.911")."""
+    rows, cols = meta["rows"], meta["cols"]
+    features = np.fromfile(f"{work}/{name}.stream.bin", dtype="<f4", offset=16 + 8 * rows,
+                           count=rows * cols).reshape(rows, cols).astype(np.float64)
+    score = (features ** 2).mean(axis=1)
+    held_out = score[(scored == 1) & (labels == 0)][:meta["built"]["normal_test_windows"]]
+    normal = np.concatenate([score[scored == 0], held_out])
+
+    def skew(v):
+        return float(((v - v.mean()) ** 3).mean() / v.std() ** 3)
+
+    out = {"distinct_normal_windows": int(len(normal)), "normal_max": float(normal.max()),
+           "normal_skewness": skew(normal), "normal_ln_skewness": skew(np.log(normal))}
+    fault = score[labels == 1]
+    if len(fault):
+        out.update({"fault_min": float(fault.min()), "fault_max": float(fault.max()),
+                    "fault_min_over_normal_max": float(fault.min() / normal.max())})
+    return out
+
+
 def anomaly(meta, labels, scored, predictions):
     mask = scored == 1
     y = labels[mask]
@@ -174,6 +197,7 @@ def main():
         if meta["task"] == "anomaly":
             entry["results"], curves, hours = anomaly(meta, labels, scored, predictions)
             entry["normal_signal_hours"] = hours
+            entry["score_summary"] = score_summary(work, name, meta, labels, scored)
             # One false alarm window in this much normal signal is this many per hour; the
             # normal windows are few distinct ones reused cyclically (docs/tinyol.md).
             entry["false_alarms_per_hour_resolution"] = 1.0 / hours
