@@ -135,6 +135,17 @@ def score_summary(work, name, meta, labels, scored):
     if len(fault):
         out.update({"fault_min": float(fault.min()), "fault_max": float(fault.max()),
                     "fault_min_over_normal_max": float(fault.min() / normal.max())})
+        # How alike the faults' residual directions are: cosine between the mean fault residual
+        # vectors of every pair of transitions (a linear layer on the residuals must learn each).
+        segments = np.array(meta["segment"])
+        directions = []
+        for t in sorted(set(segments[labels == 1].tolist())):
+            mean = features[(segments == t) & (labels == 1)].mean(axis=0)
+            directions.append(mean / np.linalg.norm(mean))
+        cosines = (np.array(directions) @ np.array(directions).T)[
+            np.triu_indices(len(directions), 1)]
+        out.update({"fault_direction_cosine_min": float(cosines.min()),
+                    "fault_direction_cosine_median": float(np.median(cosines))})
     return out
 
 
