@@ -22,21 +22,27 @@ build-host-release: deps
 	cmake --preset host-release >/dev/null
 	cmake --build --preset host-release -j $(JOBS)
 
+# The test suites build only what ctest needs (target tinyforge_test_build, cmake/TinyforgeTestBuild.cmake):
+# benchmark executables without a test are left out. The debug build compiles as unity batches
+# (cmake/TinyforgeUnity.cmake; the host-asan preset always does); `make test TEST_UNITY=OFF` does not.
+TEST_BUILD := --target tinyforge_test_build
+TEST_UNITY ?= ON
+
 test-host: deps
-	cmake --preset host-debug >/dev/null
-	cmake --build --preset host-debug -j $(JOBS)
+	cmake --preset host-debug -DTINYFORGE_UNITY_BUILD=$(TEST_UNITY) >/dev/null
+	cmake --build --preset host-debug -j $(JOBS) $(TEST_BUILD)
 	ctest --preset host-debug
 
 test-asan: deps
 	cmake --preset host-asan >/dev/null
-	cmake --build --preset host-asan -j $(JOBS)
+	cmake --build --preset host-asan -j $(JOBS) $(TEST_BUILD)
 	ctest --preset host-asan
 
 # The device build embeds models and expected outputs written by host tools; it takes them from
 # the host-debug build that test-host has already built (no third host build).
 test-m4: deps
-	cmake --preset host-debug >/dev/null
-	cmake --build --preset host-debug -j $(JOBS)
+	cmake --preset host-debug -DTINYFORGE_UNITY_BUILD=$(TEST_UNITY) >/dev/null
+	cmake --build --preset host-debug -j $(JOBS) $(TEST_BUILD)
 	cmake --preset cortex-m4 -DTINYFORGE_HOST_TOOLS_DIR=$(CURDIR)/build/host-debug >/dev/null
 	cmake --build --preset cortex-m4 -j $(JOBS)
 	ctest --preset cortex-m4

@@ -6,7 +6,7 @@ set -euo pipefail
 profile="${1:-core}"
 
 core_packages=(
-  build-essential cmake ninja-build pkg-config python3
+  build-essential cmake ninja-build pkg-config python3 lld
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi qemu-system-arm

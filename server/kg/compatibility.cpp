@@ -10,8 +10,8 @@
 namespace tinyforge::server::kg {
 namespace {
 
-std::string Int(int64_t value) { return Term::Integer(value).ToSparql(); }
-std::string Dbl(double value) { return Term::Double(value).ToSparql(); }
+std::string IntLiteral(int64_t value) { return Term::Integer(value).ToSparql(); }
+std::string DoubleLiteral(double value) { return Term::Double(value).ToSparql(); }
 // IRIs read back from the store are re-validated before they go into the next query.
 Result<std::string> IriText(const std::string& iri) {
   auto term = Term::Iri(iri, "IRI from store");
@@ -19,7 +19,7 @@ Result<std::string> IriText(const std::string& iri) {
   return term->ToSparql();
 }
 
-std::string Str(const RdfValue* value) { return value == nullptr ? "" : value->value; }
+std::string ValueText(const RdfValue* value) { return value == nullptr ? "" : value->value; }
 
 Result<ReasonKind> ParseKind(const std::string& text) {
   if (text == "ram_short") return ReasonKind::kRamShort;
@@ -63,7 +63,7 @@ std::string ValuesList(const std::vector<std::string>& iris) {
   return out;
 }
 
-int64_t ExpectedPageSize(int64_t total, int64_t offset, int64_t limit) {
+int64_t ExpectedRowsOnPage(int64_t total, int64_t offset, int64_t limit) {
   return std::max<int64_t>(0, std::min(limit, total - offset));
 }
 
@@ -117,7 +117,7 @@ Result<ModelRequirements> CompatibilityQueries::ReadModelRequirements(const Term
       requirements.arena_bytes = *arena;
       requirements.flash_bytes = IntegerValue(result->Get(i, "flash")).value_or(0);
       requirements.min_runtime_version_number = IntegerValue(result->Get(i, "minv")).value_or(0);
-      requirements.min_runtime_version = Str(result->Get(i, "minvs"));
+      requirements.min_runtime_version = ValueText(result->Get(i, "minvs"));
     }
     if (const RdfValue* op = result->Get(i, "op")) requirements.op_iris.push_back(op->value);
     if (const RdfValue* type = result->Get(i, "stype")) {
@@ -162,7 +162,7 @@ Result<DeviceCapabilities> CompatibilityQueries::ReadDeviceCapabilities(const Te
       capabilities.ram_bytes = *ram;
       capabilities.flash_bytes = IntegerValue(result->Get(i, "flash")).value_or(0);
       capabilities.runtime_version_number = IntegerValue(result->Get(i, "rtn")).value_or(0);
-      capabilities.runtime_version = Str(result->Get(i, "rtv"));
+      capabilities.runtime_version = ValueText(result->Get(i, "rtv"));
     }
     if (const RdfValue* op = result->Get(i, "op")) capabilities.supported_op_iris.push_back(op->value);
     if (const RdfValue* type = result->Get(i, "stype")) {
@@ -197,8 +197,8 @@ Result<DeviceCapabilities> CompatibilityQueries::ReadDeviceCapabilities(const Te
 std::string CompatibilityQueries::CompatibleDevicesPattern(const ModelRequirements& r) const {
   std::string pattern =
       "  ?device a tf:Device ; tf:ramBytes ?ram ; tf:flashBytes ?flash ; tf:runtime ?rt .\n"
-      "  FILTER(?ram >= " + Int(r.arena_bytes) + " && ?flash >= " + Int(r.flash_bytes) + ")\n"
-      "  ?rt tf:versionNumber ?rtn . FILTER(?rtn >= " + Int(r.min_runtime_version_number) + ")\n";
+      "  FILTER(?ram >= " + IntLiteral(r.arena_bytes) + " && ?flash >= " + IntLiteral(r.flash_bytes) + ")\n"
+      "  ?rt tf:versionNumber ?rtn . FILTER(?rtn >= " + IntLiteral(r.min_runtime_version_number) + ")\n";
   // Ops and sensors are constants now: plain joins, which the store plans well.
   for (const std::string& op : r.op_iris) {
     pattern += "  ?rt tf:supportsOp " + IriText(op).value() + " .\n";
@@ -207,7 +207,7 @@ std::string CompatibilityQueries::CompatibleDevicesPattern(const ModelRequiremen
     std::string s = "?s" + std::to_string(i);
     std::string rate = "?r" + std::to_string(i);
     pattern += "  ?device ssn:hasSubSystem " + s + " . " + s + " a " + IriText(r.sensors[i].type_iri).value() +
-               " ; tf:samplingRateHz " + rate + " . FILTER(" + rate + " >= " + Dbl(r.sensors[i].min_rate_hz) +
+               " ; tf:samplingRateHz " + rate + " . FILTER(" + rate + " >= " + DoubleLiteral(r.sensors[i].min_rate_hz) +
                ")\n";
   }
   return pattern;
@@ -217,8 +217,8 @@ std::string CompatibilityQueries::CompatibleModelsPattern(const DeviceCapabiliti
   std::string pattern =
       "  ?model a tf:ModelVersion ; tf:arenaBytes ?arena ; tf:flashBytes ?flash ;\n"
       "         tf:minRuntimeVersionNumber ?minv .\n"
-      "  FILTER(?arena <= " + Int(c.ram_bytes) + " && ?flash <= " + Int(c.flash_bytes) +
-      " && ?minv <= " + Int(c.runtime_version_number) + ")\n";
+      "  FILTER(?arena <= " + IntLiteral(c.ram_bytes) + " && ?flash <= " + IntLiteral(c.flash_bytes) +
+      " && ?minv <= " + IntLiteral(c.runtime_version_number) + ")\n";
   // The unsupported ops as a positive IN list: Virtuoso 7.2.5 plans "?op NOT IN (supported)"
   // and "!=" chains 5-10x slower, and overflows its stack (SQ200) on NOT IN for some shapes.
   if (!c.unsupported_op_iris.empty()) {
@@ -231,7 +231,7 @@ std::string CompatibilityQueries::CompatibleModelsPattern(const DeviceCapabiliti
   std::string satisfied;
   for (const auto& [type, rate] : c.best_rate_by_sensor_type) {
     satisfied += std::string(satisfied.empty() ? "" : " || ") + "(?t = " + IriText(type).value() +
-                 " && ?r <= " + Dbl(rate) + ")";
+                 " && ?r <= " + DoubleLiteral(rate) + ")";
   }
   if (satisfied.empty()) {
     // Virtuoso 7.2.5 overflows its stack on FILTER(!(false)) here (SQ200): say it directly.
@@ -261,9 +261,9 @@ Result<CandidatePage> CompatibilityQueries::RunCandidatePage(const std::string& 
   page.total = *total;
   page.offset = offset;
   for (size_t i = 0; i < result->rows.size(); ++i) {
-    page.items.push_back({Str(result->Get(i, variable)), Str(result->Get(i, "id")), Str(result->Get(i, "ver")), {}});
+    page.items.push_back({ValueText(result->Get(i, variable)), ValueText(result->Get(i, "id")), ValueText(result->Get(i, "ver")), {}});
   }
-  int64_t expected = ExpectedPageSize(page.total, offset, limit);
+  int64_t expected = ExpectedRowsOnPage(page.total, offset, limit);
   if (static_cast<int64_t>(page.items.size()) != expected) {
     return MakeError(ErrorKind::kTruncated, "store returned " + std::to_string(page.items.size()) +
                                                 " rows where its COUNT promised " + std::to_string(expected));
@@ -286,7 +286,7 @@ Result<CandidatePage> CompatibilityQueries::RunReasonPage(const std::string& pag
                                           "WHERE { " + v + " a tf:" + page_class + " }\nORDER BY " + v +
                                           "\nLIMIT " + std::to_string(limit) + " OFFSET " + std::to_string(offset));
   if (!page_rows.ok()) return page_rows.error();
-  int64_t expected = ExpectedPageSize(*total, offset, limit);
+  int64_t expected = ExpectedRowsOnPage(*total, offset, limit);
   if (static_cast<int64_t>(page_rows->rows.size()) != expected) {
     return MakeError(ErrorKind::kTruncated, "store returned " + std::to_string(page_rows->rows.size()) +
                                                 " candidates where its COUNT promised " + std::to_string(expected));
@@ -296,7 +296,7 @@ Result<CandidatePage> CompatibilityQueries::RunReasonPage(const std::string& pag
   page.offset = offset;
   if (expected == 0) return page;
   std::vector<std::string> page_iris;
-  for (size_t i = 0; i < page_rows->rows.size(); ++i) page_iris.push_back(Str(page_rows->Get(i, variable)));
+  for (size_t i = 0; i < page_rows->rows.size(); ++i) page_iris.push_back(ValueText(page_rows->Get(i, variable)));
   auto checked = CheckIris(page_iris);
   if (!checked.ok()) return checked.error();
   // The VALUES block goes inside every UNION branch: one VALUES before the UNION crashed
@@ -325,22 +325,22 @@ Result<CandidatePage> CompatibilityQueries::RunReasonPage(const std::string& pag
   }
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < result->rows.size(); ++i) {
-    std::string iri = Str(result->Get(i, variable));
+    std::string iri = ValueText(result->Get(i, variable));
     auto [it, inserted] = index.emplace(iri, page.items.size());
     if (inserted) page.items.push_back({iri, "", "", {}});
     Candidate& candidate = page.items[it->second];
-    std::string kind = Str(result->Get(i, "kind"));
+    std::string kind = ValueText(result->Get(i, "kind"));
     if (kind == "candidate") {
-      candidate.id = Str(result->Get(i, "id"));
-      candidate.version = Str(result->Get(i, "ver"));
+      candidate.id = ValueText(result->Get(i, "id"));
+      candidate.version = ValueText(result->Get(i, "ver"));
       continue;
     }
     auto reason_kind = ParseKind(kind);
     if (!reason_kind.ok()) return reason_kind.error();
     Reason reason{*reason_kind, IntegerValue(result->Get(i, "amount")).value_or(0), "", "", "", "", 0};
     if (const RdfValue* op = result->Get(i, "op")) reason.op = OperatorName(op->value);
-    reason.runtime_version = models ? runtime_version : Str(result->Get(i, "rtv"));
-    reason.required_version = models ? Str(result->Get(i, "req")) : runtime_version;
+    reason.runtime_version = models ? runtime_version : ValueText(result->Get(i, "rtv"));
+    reason.required_version = models ? ValueText(result->Get(i, "req")) : runtime_version;
     if (const RdfValue* type = result->Get(i, "stype")) reason.sensor_type = SensorTypeName(type->value);
     reason.rate_hz = NumberValue(result->Get(i, "rate")).value_or(0);
     candidate.reasons.push_back(std::move(reason));
@@ -377,8 +377,8 @@ Result<CandidatePage> CompatibilityQueries::DevicesWithReasons(const Term& model
   auto requirements = ReadModelRequirements(model);
   if (!requirements.ok()) return requirements.error();
   const ModelRequirements& r = *requirements;
-  std::string arena = Int(r.arena_bytes);
-  std::string flash = Int(r.flash_bytes);
+  std::string arena = IntLiteral(r.arena_bytes);
+  std::string flash = IntLiteral(r.flash_bytes);
   std::string branches =
       "  { ?device schema:identifier ?id . BIND(\"candidate\" AS ?kind) }\n"
       "  UNION { ?device tf:ramBytes ?ram . FILTER(?ram < " + arena + ")\n"
@@ -386,7 +386,7 @@ Result<CandidatePage> CompatibilityQueries::DevicesWithReasons(const Term& model
       "  UNION { ?device tf:flashBytes ?fl . FILTER(?fl < " + flash + ")\n"
       "          BIND(\"flash_short\" AS ?kind) BIND(" + flash + " - ?fl AS ?amount) }\n"
       "  UNION { ?device tf:runtime ?rt . ?rt tf:versionNumber ?rtn ; schema:version ?rtv .\n"
-      "          FILTER(?rtn < " + Int(r.min_runtime_version_number) + ") BIND(\"firmware_too_old\" AS ?kind) }\n";
+      "          FILTER(?rtn < " + IntLiteral(r.min_runtime_version_number) + ") BIND(\"firmware_too_old\" AS ?kind) }\n";
   if (!r.op_iris.empty()) {
     std::string values;
     for (const std::string& op : r.op_iris) values += " " + IriText(op).value();
@@ -395,7 +395,7 @@ Result<CandidatePage> CompatibilityQueries::DevicesWithReasons(const Term& model
   }
   for (const auto& sensor : r.sensors) {
     std::string type = IriText(sensor.type_iri).value();
-    std::string rate = Dbl(sensor.min_rate_hz);
+    std::string rate = DoubleLiteral(sensor.min_rate_hz);
     branches += "  UNION { ?device a tf:Device . FILTER NOT EXISTS { ?device ssn:hasSubSystem ?sm . ?sm a " + type +
                 " }\n          BIND(\"sensor_missing\" AS ?kind) BIND(" + type + " AS ?stype) BIND(" + rate +
                 " AS ?rate) }\n";
@@ -415,8 +415,8 @@ Result<CandidatePage> CompatibilityQueries::ModelsWithReasons(const Term& device
   auto capabilities = ReadDeviceCapabilities(device);
   if (!capabilities.ok()) return capabilities.error();
   const DeviceCapabilities& c = *capabilities;
-  std::string ram = Int(c.ram_bytes);
-  std::string flash = Int(c.flash_bytes);
+  std::string ram = IntLiteral(c.ram_bytes);
+  std::string flash = IntLiteral(c.flash_bytes);
   std::string branches =
       "  { ?model schema:identifier ?id ; schema:version ?ver . BIND(\"candidate\" AS ?kind) }\n"
       "  UNION { ?model tf:arenaBytes ?ar . FILTER(?ar > " + ram + ")\n"
@@ -424,7 +424,7 @@ Result<CandidatePage> CompatibilityQueries::ModelsWithReasons(const Term& device
       "  UNION { ?model tf:flashBytes ?fl . FILTER(?fl > " + flash + ")\n"
       "          BIND(\"flash_short\" AS ?kind) BIND(?fl - " + flash + " AS ?amount) }\n"
       "  UNION { ?model tf:minRuntimeVersionNumber ?mv ; tf:minRuntimeVersion ?req .\n"
-      "          FILTER(?mv > " + Int(c.runtime_version_number) + ") BIND(\"firmware_too_old\" AS ?kind) }\n";
+      "          FILTER(?mv > " + IntLiteral(c.runtime_version_number) + ") BIND(\"firmware_too_old\" AS ?kind) }\n";
   if (!c.unsupported_op_iris.empty()) {
     // VALUES, not FILTER(?op IN (<one>)): a one-element IN list here is an internal compiler
     // error (SP031 "equiv replaces filter but under deprecation") in Virtuoso 7.2.5.
@@ -434,7 +434,7 @@ Result<CandidatePage> CompatibilityQueries::ModelsWithReasons(const Term& device
   std::string too_low;
   for (const auto& [type, rate] : c.best_rate_by_sensor_type) {
     std::string t = IriText(type).value();
-    too_low += std::string(too_low.empty() ? "" : " || ") + "(?stype = " + t + " && ?rate > " + Dbl(rate) + ")";
+    too_low += std::string(too_low.empty() ? "" : " || ") + "(?stype = " + t + " && ?rate > " + DoubleLiteral(rate) + ")";
   }
   if (!c.missing_sensor_type_iris.empty()) {
     branches += "  UNION { VALUES ?stype {" + ValuesList(c.missing_sensor_type_iris) +

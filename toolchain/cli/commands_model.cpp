@@ -14,7 +14,7 @@ namespace {
 using toolchain::LoadBlob;
 using toolchain::ReadFileBytes;
 
-int RunInspect(const std::string& path, bool as_json) {
+int RunModelInspect(const std::string& path, bool as_json) {
   auto bytes = ReadFileBytes(path);
   if (!bytes.ok()) return Fail(bytes.error().message);
   auto loaded = LoadBlob(*bytes);
@@ -63,7 +63,7 @@ void AddModelCommands(CLI::App& app, int* exit_code) {
   auto as_json = std::make_shared<bool>(false);
   inspect->add_option("model", *model_path, "the .tfm file")->required();
   inspect->add_flag("--json", *as_json, "machine-readable output");
-  inspect->callback([=] { *exit_code = RunInspect(*model_path, *as_json); });
+  inspect->callback([=] { *exit_code = RunModelInspect(*model_path, *as_json); });
 
   auto* package = app.add_subcommand("package", "Package a .tfm as a C library, an Arduino library or Cortex-M4 firmware");
   auto blob_path = std::make_shared<std::string>();

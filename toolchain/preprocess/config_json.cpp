@@ -74,17 +74,17 @@ nlohmann::json FeatureConfigToJson(const dsp::FeatureConfig& config) {
   };
 }
 
-Result<dsp::FeatureConfig> FeatureConfigFromJson(const nlohmann::json& json) {
-  if (!json.is_object()) return MakeError("preprocessing: not a JSON object");
-  if (!json.contains("version") || json["version"] != 1) {
+Result<dsp::FeatureConfig> FeatureConfigFromJson(const nlohmann::json& document) {
+  if (!document.is_object()) return MakeError("preprocessing: not a JSON object");
+  if (!document.contains("version") || document["version"] != 1) {
     return MakeError("preprocessing: field 'version' must be 1");
   }
   dsp::FeatureConfig config;
   config.feature_mask = 0;
-  if (!json.contains("features") || !json["features"].is_array()) {
+  if (!document.contains("features") || !document["features"].is_array()) {
     return MakeError("preprocessing: field 'features' must be an array of names");
   }
-  for (const nlohmann::json& name : json["features"]) {
+  for (const nlohmann::json& name : document["features"]) {
     uint32_t bit = 9;
     for (uint32_t b = 0; b < 9; ++b) {
       if (name.is_string() && name.get<std::string>() == kFeatureKeys[b]) bit = b;
@@ -98,18 +98,18 @@ Result<dsp::FeatureConfig> FeatureConfigFromJson(const nlohmann::json& json) {
     if (!value_.ok()) return value_.error();       \
     target = *value_;                              \
   } while (0)
-  TINYFORGE_GET(config.window_size, GetUint, json, "window_size");
-  TINYFORGE_GET(config.window_stride, GetUint, json, "window_stride");
-  TINYFORGE_GET(config.sample_rate_hz, GetFloat, json, "sample_rate_hz");
-  TINYFORGE_GET(config.band_count, GetUint, json, "band_count");
-  TINYFORGE_GET(config.band_low_hz, GetFloat, json, "band_low_hz");
-  TINYFORGE_GET(config.band_high_hz, GetFloat, json, "band_high_hz");
-  TINYFORGE_GET(config.max_gap, GetUint, json, "max_gap");
-  if (!json.contains("hann_window") || !json["hann_window"].is_boolean()) {
+  TINYFORGE_GET(config.window_size, GetUint, document, "window_size");
+  TINYFORGE_GET(config.window_stride, GetUint, document, "window_stride");
+  TINYFORGE_GET(config.sample_rate_hz, GetFloat, document, "sample_rate_hz");
+  TINYFORGE_GET(config.band_count, GetUint, document, "band_count");
+  TINYFORGE_GET(config.band_low_hz, GetFloat, document, "band_low_hz");
+  TINYFORGE_GET(config.band_high_hz, GetFloat, document, "band_high_hz");
+  TINYFORGE_GET(config.max_gap, GetUint, document, "max_gap");
+  if (!document.contains("hann_window") || !document["hann_window"].is_boolean()) {
     return MakeError("preprocessing: field 'hann_window' must be true or false");
   }
-  config.hann_window = json["hann_window"].get<bool>() ? 1 : 0;
-  const nlohmann::json interpolation = json.value("interpolation", nlohmann::json());
+  config.hann_window = document["hann_window"].get<bool>() ? 1 : 0;
+  const nlohmann::json interpolation = document.value("interpolation", nlohmann::json());
   if (interpolation == "linear") {
     config.interpolation = dsp::InterpolationMethod::kLinear;
   } else if (interpolation == "hold_last") {
@@ -117,10 +117,10 @@ Result<dsp::FeatureConfig> FeatureConfigFromJson(const nlohmann::json& json) {
   } else {
     return MakeError("preprocessing: field 'interpolation' must be \"linear\" or \"hold_last\"");
   }
-  if (!json.contains("normalization") || !json["normalization"].is_object()) {
+  if (!document.contains("normalization") || !document["normalization"].is_object()) {
     return MakeError("preprocessing: field 'normalization' must be an object");
   }
-  const nlohmann::json& norm = json["normalization"];
+  const nlohmann::json& norm = document["normalization"];
   const nlohmann::json kind = norm.value("kind", nlohmann::json());
   if (kind == "none") {
     config.normalization.kind = dsp::NormalizationKind::kNone;

@@ -19,7 +19,7 @@ using testing::RandomValues;
 using testing::RequantTable;
 
 // ---- Independent double reference --------------------------------------------------------------
-struct ConvCase {
+struct WeightedConvCase {
   uint32_t batch = 1, in_h = 1, in_w = 1, in_c = 1, k_h = 1, k_w = 1, out_c = 1;
   uint32_t stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1, pad_top = 0, pad_left = 0;
   uint32_t multiplier = 1;  // depthwise only
@@ -33,7 +33,7 @@ struct ConvCase {
 };
 
 // input NHWC; weights [out_c][k_h][k_w][in_c] or depthwise [1][k_h][k_w][out_c].
-std::vector<double> ConvReference(const ConvCase& c, uint32_t out_h, uint32_t out_w,
+std::vector<double> ConvReference(const WeightedConvCase& c, uint32_t out_h, uint32_t out_w,
                                   const std::vector<double>& input,
                                   const std::vector<double>& weights,
                                   const std::vector<double>& bias) {
@@ -95,7 +95,7 @@ TEST(FullyConnectedOpTest, FloatRandomMatchesDoubleReference) {
     h.Output<float>({batch, out});
     h.SetParams(format::FullyConnectedParams{0, {}});
     ASSERT_EQ(h.Run(ops::kFullyConnected), Status::kOk);
-    ConvCase c;
+    WeightedConvCase c;
     c.batch = batch;
     c.in_c = in;
     c.out_c = out;
@@ -143,7 +143,7 @@ void AddInt8Weighted(OpHarness& h, const Int8Problem& p, std::vector<uint32_t> i
 }
 
 // Real bias of channel c is bias * in_scale * w_scale[c]; real weights = w * w_scale[c].
-void ExpectInt8WithinOneLsb(const OpHarness& h, const Int8Problem& p, const ConvCase& c,
+void ExpectInt8WithinOneLsb(const OpHarness& h, const Int8Problem& p, const WeightedConvCase& c,
                             uint32_t out_h, uint32_t out_w, int32_t low = -128,
                             int32_t high = 127) {
   std::vector<double> w_real(p.weights.size());
@@ -176,7 +176,7 @@ TEST(FullyConnectedOpTest, Int8RandomWithinOneLsbOfFloatReference) {
     h.Quantize(h.Output<int8_t>({batch, out}), p.out_scale, p.out_zp);
     h.SetParams(format::FullyConnectedParams{0, {}});
     ASSERT_EQ(h.Run(ops::kFullyConnected), Status::kOk);
-    ConvCase c;
+    WeightedConvCase c;
     c.batch = batch;
     c.in_c = in;
     c.out_c = out;
@@ -205,7 +205,7 @@ TEST(FullyConnectedOpTest, Int8ReferenceAndDefaultRegistrationsAgreeAndAcceptFol
   EXPECT_EQ(a.OutputValues<int8_t>(), b.OutputValues<int8_t>());
   // ReLU6 clamp: [zp, zp + round(6 / scale)]
   const int32_t high = std::min<int32_t>(127, p.out_zp + int32_t(std::lround(6.0 / p.out_scale)));
-  ConvCase c;
+  WeightedConvCase c;
   c.in_c = in;
   c.out_c = out;
   ExpectInt8WithinOneLsb(a, p, c, 1, 1, p.out_zp, high);
@@ -400,7 +400,7 @@ TEST(FullyConnectedOpTest, FloatRejectsRequantInput) {
 }
 
 // ---- Conv2D / Conv1D / DepthwiseConv2D ---------------------------------------------------------
-format::Conv2DParams ConvParams(const ConvCase& c, uint8_t activation = 0) {
+format::Conv2DParams ConvParams(const WeightedConvCase& c, uint8_t activation = 0) {
   format::Conv2DParams p{};
   p.activation = activation;
   p.stride_height = uint16_t(c.stride_h);
@@ -413,8 +413,8 @@ format::Conv2DParams ConvParams(const ConvCase& c, uint8_t activation = 0) {
   return p;
 }
 
-ConvCase RandomConvCase(testing::Rng& rng, bool depthwise) {
-  ConvCase c;
+WeightedConvCase RandomConvCase(testing::Rng& rng, bool depthwise) {
+  WeightedConvCase c;
   c.depthwise = depthwise;
   c.batch = 1 + rng() % 2;
   c.in_h = 1 + rng() % 7;
@@ -434,7 +434,7 @@ ConvCase RandomConvCase(testing::Rng& rng, bool depthwise) {
   return c;
 }
 
-std::vector<uint32_t> WeightDims(const ConvCase& c) {
+std::vector<uint32_t> WeightDims(const WeightedConvCase& c) {
   return c.depthwise ? std::vector<uint32_t>{1, c.k_h, c.k_w, c.out_c}
                      : std::vector<uint32_t>{c.out_c, c.k_h, c.k_w, c.in_c};
 }
@@ -445,7 +445,7 @@ TEST(Conv2DOpTest, FloatHandChecked3x3SamePadding) {
   h.Input<float>({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
   h.Input<float>({1, 3, 3, 1}, std::vector<float>(9, 1.0f), true);
   h.Output<float>({1, 3, 3, 1});
-  ConvCase c;
+  WeightedConvCase c;
   c.k_h = c.k_w = 3;
   c.pad_top = c.pad_left = 1;
   h.SetParams(ConvParams(c));
@@ -458,7 +458,7 @@ TEST(Conv2DOpTest, FloatAndInt8RandomMatchDoubleReference) {
   testing::Rng rng(21);
   for (int trial = 0; trial < 60; ++trial) {
     const bool depthwise = trial % 2 == 1;
-    const ConvCase c = RandomConvCase(rng, depthwise);
+    const WeightedConvCase c = RandomConvCase(rng, depthwise);
     const uint32_t pad_bottom = (c.k_h - 1) * c.dil_h - c.pad_top;
     const uint32_t pad_right = (c.k_w - 1) * c.dil_w - c.pad_left;
     const uint32_t out_h = c.OutH(pad_bottom), out_w = c.OutW(pad_right);
@@ -496,7 +496,7 @@ TEST(Conv2DOpTest, FloatAndInt8RandomMatchDoubleReference) {
 TEST(Conv1DOpTest, FloatAndInt8MatchDoubleReference) {
   testing::Rng rng(31);
   for (int trial = 0; trial < 20; ++trial) {
-    ConvCase c;
+    WeightedConvCase c;
     c.batch = 1 + rng() % 2;
     c.in_w = 8 + rng() % 8;
     c.in_c = 1 + rng() % 3;
@@ -538,7 +538,7 @@ TEST(Conv1DOpTest, FloatAndInt8MatchDoubleReference) {
 // A valid float Conv2D (5x5 input, 3x3 filter, stride 2, pad 1 -> 3x3) broken one way per case.
 struct ConvFixture {
   OpHarness h;
-  ConvCase c;
+  WeightedConvCase c;
   explicit ConvFixture(bool depthwise = false) {
     c.in_h = c.in_w = 5;
     c.in_c = 2;
@@ -636,7 +636,7 @@ TEST(Conv2DOpTest, PrepareRejectsInconsistentGeometry) {
 
 TEST(Conv2DOpTest, Int8FoldedBiasCheckedAgainstWeights) {
   testing::Rng rng(41);
-  ConvCase c;
+  WeightedConvCase c;
   c.in_h = c.in_w = 4;
   c.in_c = 3;
   c.k_h = c.k_w = 2;
@@ -668,7 +668,7 @@ namespace {
 // device), while the host's reference Eval runs without any scratch.
 TEST(Conv2DOpTest, ScratchHookReportsCortexMNeedWithoutRequiringItOnHost) {
   testing::Rng rng(101);
-  ConvCase c;
+  WeightedConvCase c;
   c.in_h = c.in_w = 8;
   c.in_c = 8;
   c.k_h = c.k_w = 3;

@@ -14,12 +14,12 @@
 namespace tinyforge::learn {
 namespace {
 
-constexpr uint16_t kFeatures = 4;
-using Detector = StaticLearner<Task::kAnomaly, kFeatures, 2, 4>;
+constexpr uint16_t kAnomalyFeatures = 4;
+using Detector = StaticLearner<Task::kAnomaly, kAnomalyFeatures, 2, 4>;
 
 // A residual whose score (mean squared residual) is exactly `score` up to float rounding.
 std::vector<float> WithScore(float score) {
-  return {std::sqrt(score * kFeatures), 0.0f, 0.0f, 0.0f};
+  return {std::sqrt(score * kAnomalyFeatures), 0.0f, 0.0f, 0.0f};
 }
 
 LearnerConfig DetectorConfig(AnomalyThresholdRule rule, bool learn_faults, uint8_t k = 1,
@@ -65,10 +65,10 @@ TEST(AnomalyTest, LogRuleThresholdIsExpOfMeanPlusKSigmaOfLnScores) {
   std::vector<double> logs;
   for (double s : scores) {
     const std::vector<float> r = WithScore(static_cast<float>(s));
-    ASSERT_EQ(detector->Learn(r.data(), kFeatures, 0), LearnStatus::kOk);
+    ASSERT_EQ(detector->Learn(r.data(), kAnomalyFeatures, 0), LearnStatus::kOk);
     float actual = 0.0f;
     for (float v : r) actual += v * v;
-    logs.push_back(std::log(static_cast<double>(actual / kFeatures)));
+    logs.push_back(std::log(static_cast<double>(actual / kAnomalyFeatures)));
   }
   const MeanStd m = Moments(logs);
   EXPECT_NEAR(detector->anomaly_normal_stat().mean, m.mean, 1e-4);
@@ -80,7 +80,7 @@ TEST(AnomalyTest, LogRuleThresholdIsExpOfMeanPlusKSigmaOfLnScores) {
   ASSERT_EQ(raw.Init(DetectorConfig(AnomalyThresholdRule::kMeanSigma, false)), LearnStatus::kOk);
   for (double s : scores) {
     const std::vector<float> r = WithScore(static_cast<float>(s));
-    ASSERT_EQ(raw->Learn(r.data(), kFeatures, 0), LearnStatus::kOk);
+    ASSERT_EQ(raw->Learn(r.data(), kAnomalyFeatures, 0), LearnStatus::kOk);
   }
   const std::vector<double> fresh = LogNormalScores(20000, 0.2, 0.4, 2);
   uint32_t above_log = 0, above_raw = 0;
@@ -99,10 +99,10 @@ TEST(AnomalyTest, FaultLabelsPutTheThresholdAtEqualZBetweenTheDistributions) {
   std::vector<double> normal_logs, fault_logs;
   auto feed = [&](double score, int32_t label, std::vector<double>& logs) {
     const std::vector<float> r = WithScore(static_cast<float>(score));
-    ASSERT_EQ(detector->Learn(r.data(), kFeatures, label), LearnStatus::kOk);
+    ASSERT_EQ(detector->Learn(r.data(), kAnomalyFeatures, label), LearnStatus::kOk);
     float actual = 0.0f;
     for (float v : r) actual += v * v;
-    logs.push_back(std::log(static_cast<double>(actual / kFeatures)));
+    logs.push_back(std::log(static_cast<double>(actual / kAnomalyFeatures)));
   };
   for (double s : LogNormalScores(100, 0.0, 0.5, 3)) feed(s, 0, normal_logs);
   const MeanStd n = Moments(normal_logs);
@@ -129,11 +129,11 @@ TEST(AnomalyTest, FaultLabelsPutTheThresholdAtEqualZBetweenTheDistributions) {
             LearnStatus::kOk);
   for (double s : LogNormalScores(100, 0.0, 0.5, 3)) {
     const std::vector<float> r = WithScore(static_cast<float>(s));
-    ASSERT_EQ(normal_labels_only->Learn(r.data(), kFeatures, 0), LearnStatus::kOk);
+    ASSERT_EQ(normal_labels_only->Learn(r.data(), kAnomalyFeatures, 0), LearnStatus::kOk);
   }
   for (double s : LogNormalScores(60, 9.0, 2.0, 4)) {
     const std::vector<float> r = WithScore(static_cast<float>(s));
-    ASSERT_EQ(normal_labels_only->Learn(r.data(), kFeatures, 1), LearnStatus::kOk);
+    ASSERT_EQ(normal_labels_only->Learn(r.data(), kAnomalyFeatures, 1), LearnStatus::kOk);
   }
   EXPECT_EQ(normal_labels_only->anomaly_threshold(), normal_only);
   EXPECT_EQ(normal_labels_only->anomaly_fault_stat().count, 0.0f);
@@ -146,13 +146,13 @@ TEST(AnomalyTest, FaultsThatDoNotScoreAboveNormalLeaveTheNormalRule) {
             LearnStatus::kOk);
   for (double s : LogNormalScores(50, 1.0, 0.3, 5)) {
     const std::vector<float> r = WithScore(static_cast<float>(s));
-    ASSERT_EQ(detector->Learn(r.data(), kFeatures, 0), LearnStatus::kOk);
+    ASSERT_EQ(detector->Learn(r.data(), kAnomalyFeatures, 0), LearnStatus::kOk);
   }
   const float normal_only = detector->anomaly_threshold();
   // A mislabelled (or truly quiet) "fault" below the normal mean must not drag the threshold down.
   for (int i = 0; i < 5; ++i) {
     const std::vector<float> r = WithScore(0.5f);
-    ASSERT_EQ(detector->Learn(r.data(), kFeatures, 1), LearnStatus::kOk);
+    ASSERT_EQ(detector->Learn(r.data(), kAnomalyFeatures, 1), LearnStatus::kOk);
   }
   EXPECT_EQ(detector->anomaly_threshold(), normal_only);
 }
@@ -164,7 +164,7 @@ TEST(AnomalyTest, DebounceAlarmsOnlyWhenTheCurrentAndKOfTheLastNWindowsExceed) {
             LearnStatus::kOk);
   for (int i = 0; i < 20; ++i) {  // normal scores 1.0 ± 0.1: threshold near 1.3
     const std::vector<float> r = WithScore(i % 2 ? 1.1f : 0.9f);
-    ASSERT_EQ(detector->Learn(r.data(), kFeatures, 0), LearnStatus::kOk);
+    ASSERT_EQ(detector->Learn(r.data(), kAnomalyFeatures, 0), LearnStatus::kOk);
   }
   detector->SetFrozen(true);  // the threshold stays put; the alarm history still follows
   const float threshold = detector->anomaly_threshold();
@@ -176,9 +176,9 @@ TEST(AnomalyTest, DebounceAlarmsOnlyWhenTheCurrentAndKOfTheLastNWindowsExceed) {
   for (size_t i = 0; i < sizeof(above) / sizeof(above[0]); ++i) {
     const std::vector<float> r = WithScore(above[i] ? 10.0f : 1.0f);
     Prediction predicted{}, submitted{};
-    ASSERT_EQ(detector->Predict(r.data(), kFeatures, &predicted), LearnStatus::kOk);
+    ASSERT_EQ(detector->Predict(r.data(), kAnomalyFeatures, &predicted), LearnStatus::kOk);
     uint32_t id = 0;
-    ASSERT_EQ(detector->Submit(r.data(), kFeatures, &id, &submitted), LearnStatus::kOk);
+    ASSERT_EQ(detector->Submit(r.data(), kAnomalyFeatures, &id, &submitted), LearnStatus::kOk);
     EXPECT_EQ(submitted.label, alarm[i]) << "window " << i;
     EXPECT_EQ(predicted.label, submitted.label) << "Predict changes nothing, same answer";
   }
@@ -187,11 +187,11 @@ TEST(AnomalyTest, DebounceAlarmsOnlyWhenTheCurrentAndKOfTheLastNWindowsExceed) {
   detector->SetFrozen(false);
   for (int i = 0; i < 20; ++i) {
     const std::vector<float> r = WithScore(i % 2 ? 1.1f : 0.9f);
-    ASSERT_EQ(detector->Learn(r.data(), kFeatures, 0), LearnStatus::kOk);
+    ASSERT_EQ(detector->Learn(r.data(), kAnomalyFeatures, 0), LearnStatus::kOk);
   }
   const std::vector<float> spike = WithScore(10.0f);
   Prediction p{};
-  ASSERT_EQ(detector->Predict(spike.data(), kFeatures, &p), LearnStatus::kOk);
+  ASSERT_EQ(detector->Predict(spike.data(), kAnomalyFeatures, &p), LearnStatus::kOk);
   EXPECT_EQ(p.label, 0);
 }
 
@@ -221,28 +221,28 @@ TEST(AnomalyTest, BadInputNeverReachesTheStatistics) {
     ASSERT_EQ(detector.Init(DetectorConfig(rule, true)), LearnStatus::kOk);
     for (int i = 0; i < 20; ++i) {
       const std::vector<float> r = WithScore(i % 2 ? 1.1f : 0.9f);
-      ASSERT_EQ(detector->Learn(r.data(), kFeatures, 0), LearnStatus::kOk);
+      ASSERT_EQ(detector->Learn(r.data(), kAnomalyFeatures, 0), LearnStatus::kOk);
     }
     const std::vector<float> fault = WithScore(100.0f);
-    ASSERT_EQ(detector->Learn(fault.data(), kFeatures, 1), LearnStatus::kOk);
+    ASSERT_EQ(detector->Learn(fault.data(), kAnomalyFeatures, 1), LearnStatus::kOk);
     const RunningStat normal = detector->anomaly_normal_stat();
     const RunningStat faults = detector->anomaly_fault_stat();
     const float threshold = detector->anomaly_threshold();
 
-    const float huge[kFeatures] = {3e38f, -3e38f, 1e30f, 0.0f};
+    const float huge[kAnomalyFeatures] = {3e38f, -3e38f, 1e30f, 0.0f};
     Prediction p{};
-    ASSERT_EQ(detector->Predict(huge, kFeatures, &p), LearnStatus::kOk);
+    ASSERT_EQ(detector->Predict(huge, kAnomalyFeatures, &p), LearnStatus::kOk);
     EXPECT_EQ(p.label, 1);
     EXPECT_TRUE(std::isinf(p.value));
-    ASSERT_EQ(detector->Learn(huge, kFeatures, 0), LearnStatus::kOk);  // even "labelled normal"
-    ASSERT_EQ(detector->Learn(huge, kFeatures, 1), LearnStatus::kOk);
-    const float nan[kFeatures] = {1.0f, std::numeric_limits<float>::quiet_NaN(), 0.0f, 0.0f};
-    EXPECT_EQ(detector->Learn(nan, kFeatures, 0), LearnStatus::kNonFiniteFeature);
+    ASSERT_EQ(detector->Learn(huge, kAnomalyFeatures, 0), LearnStatus::kOk);  // even "labelled normal"
+    ASSERT_EQ(detector->Learn(huge, kAnomalyFeatures, 1), LearnStatus::kOk);
+    const float nan[kAnomalyFeatures] = {1.0f, std::numeric_limits<float>::quiet_NaN(), 0.0f, 0.0f};
+    EXPECT_EQ(detector->Learn(nan, kAnomalyFeatures, 0), LearnStatus::kNonFiniteFeature);
     EXPECT_EQ(detector->Label(12345, 0), LearnStatus::kUnknownSampleId);
     EXPECT_EQ(detector->Label(0, 1), LearnStatus::kSampleExpired);
     uint32_t id = 0;
     const std::vector<float> r = WithScore(1.0f);
-    ASSERT_EQ(detector->Submit(r.data(), kFeatures, &id, nullptr), LearnStatus::kOk);
+    ASSERT_EQ(detector->Submit(r.data(), kAnomalyFeatures, &id, nullptr), LearnStatus::kOk);
     EXPECT_EQ(detector->Label(id, -1), LearnStatus::kLabelOutOfRange);
     EXPECT_EQ(detector->Label(id, 2), LearnStatus::kLabelOutOfRange);
 
@@ -253,8 +253,8 @@ TEST(AnomalyTest, BadInputNeverReachesTheStatistics) {
     EXPECT_TRUE(std::isfinite(threshold));
     EXPECT_TRUE(std::isfinite(detector->metrics().Loss()));
     // An all-zero residual (score 0, ln undefined) is as normal as it gets.
-    const float zero[kFeatures] = {0.0f, 0.0f, 0.0f, 0.0f};
-    ASSERT_EQ(detector->Predict(zero, kFeatures, &p), LearnStatus::kOk);
+    const float zero[kAnomalyFeatures] = {0.0f, 0.0f, 0.0f, 0.0f};
+    ASSERT_EQ(detector->Predict(zero, kAnomalyFeatures, &p), LearnStatus::kOk);
     EXPECT_EQ(p.label, 0);
   }
 }
@@ -268,11 +268,11 @@ TEST(AnomalyTest, FaultStatisticsSurviveSaveAndLoad) {
   detector->SetFlash(&port);
   for (int i = 0; i < 20; ++i) {
     const std::vector<float> r = WithScore(i % 2 ? 1.2f : 0.8f);
-    ASSERT_EQ(detector->Learn(r.data(), kFeatures, 0), LearnStatus::kOk);
+    ASSERT_EQ(detector->Learn(r.data(), kAnomalyFeatures, 0), LearnStatus::kOk);
   }
   for (float s : {1000.0f, 5000.0f, 20000.0f}) {
     const std::vector<float> r = WithScore(s);
-    ASSERT_EQ(detector->Learn(r.data(), kFeatures, 1), LearnStatus::kOk);
+    ASSERT_EQ(detector->Learn(r.data(), kAnomalyFeatures, 1), LearnStatus::kOk);
   }
   const float threshold = detector->anomaly_threshold();
   ASSERT_EQ(detector->Save(), LearnStatus::kOk);

@@ -13,8 +13,8 @@ namespace {
 using testing::ClusterStream;
 using testing::RamFlash;
 
-constexpr uint16_t kFeatures = 12;
-using Classifier = StaticLearner<Task::kClassification, kFeatures, 6, 4>;
+constexpr uint16_t kPersistedFeatures = 12;
+using PersistedClassifier = StaticLearner<Task::kClassification, kPersistedFeatures, 6, 4>;
 
 // Everything observable about a learner's learned state: outputs on fixed probes (which cover the
 // standardizer), raw weights, classes and metrics.
@@ -40,10 +40,10 @@ struct Snapshot {
 Snapshot Take(const Learner& learner, const std::vector<std::vector<float>>& probes) {
   Snapshot s;
   const uint32_t rows = learner.layout().outputs;
-  s.weights.assign(learner.weights(), learner.weights() + rows * (kFeatures + 1));
+  s.weights.assign(learner.weights(), learner.weights() + rows * (kPersistedFeatures + 1));
   for (const auto& probe : probes) {
     Prediction p;
-    EXPECT_EQ(learner.Predict(probe.data(), kFeatures, &p), LearnStatus::kOk);
+    EXPECT_EQ(learner.Predict(probe.data(), kPersistedFeatures, &p), LearnStatus::kOk);
     s.predictions.push_back(p);
   }
   s.classes = learner.class_count();
@@ -54,18 +54,18 @@ Snapshot Take(const Learner& learner, const std::vector<std::vector<float>>& pro
 
 class PersistenceTest : public ::testing::Test {
  protected:
-  PersistenceTest() : flash_(1024), stream_(kFeatures, 4, 1.0f, 21) {
+  PersistenceTest() : flash_(1024), stream_(kPersistedFeatures, 4, 1.0f, 21) {
     for (uint32_t i = 0; i < 6; ++i) probes_.push_back(stream_.Sample(i % 4));
   }
   void Train(Learner& learner, int samples, uint32_t classes) {
     for (int i = 0; i < samples; ++i) {
       const uint32_t label = stream_.Next(classes);
       const std::vector<float> x = stream_.Sample(label);
-      ASSERT_EQ(learner.Learn(x.data(), kFeatures, static_cast<int32_t>(label)), LearnStatus::kOk);
+      ASSERT_EQ(learner.Learn(x.data(), kPersistedFeatures, static_cast<int32_t>(label)), LearnStatus::kOk);
     }
   }
-  void InitWithFlash(Classifier& learner, uint32_t model_id = 7) {
-    LearnerConfig config = Classifier::DefaultConfig();
+  void InitWithFlash(PersistedClassifier& learner, uint32_t model_id = 7) {
+    LearnerConfig config = PersistedClassifier::DefaultConfig();
     config.initial_classes = 3;
     config.model_id = model_id;
     ASSERT_EQ(learner.Init(config), LearnStatus::kOk);
@@ -79,7 +79,7 @@ class PersistenceTest : public ::testing::Test {
 };
 
 TEST_F(PersistenceTest, SaveThenLoadRestoresEverythingLearned) {
-  Classifier a, b;
+  PersistedClassifier a, b;
   InitWithFlash(a);
   InitWithFlash(b);
   Train(a.learner(), 100, 3);
@@ -96,7 +96,7 @@ TEST_F(PersistenceTest, SaveThenLoadRestoresEverythingLearned) {
 }
 
 TEST_F(PersistenceTest, SavesAlternateSlotsAndLoadPicksTheNewest) {
-  Classifier a, b;
+  PersistedClassifier a, b;
   InitWithFlash(a);
   InitWithFlash(b);
   for (uint32_t round = 1; round <= 5; ++round) {
@@ -112,21 +112,21 @@ TEST_F(PersistenceTest, SavesAlternateSlotsAndLoadPicksTheNewest) {
 }
 
 TEST_F(PersistenceTest, LoadWithoutAnySavedStateKeepsTheModel) {
-  Classifier a;
+  PersistedClassifier a;
   InitWithFlash(a);
   Train(a.learner(), 30, 3);
   const Snapshot before = Take(a.learner(), probes_);
   EXPECT_EQ(a->Load(), LearnStatus::kNoSavedState);
   EXPECT_TRUE(Take(a.learner(), probes_) == before);
-  Classifier no_flash;
-  ASSERT_EQ(no_flash.Init(Classifier::DefaultConfig()), LearnStatus::kOk);
+  PersistedClassifier no_flash;
+  ASSERT_EQ(no_flash.Init(PersistedClassifier::DefaultConfig()), LearnStatus::kOk);
   EXPECT_EQ(no_flash->Save(), LearnStatus::kNoFlash);
   EXPECT_EQ(no_flash->Load(), LearnStatus::kNoFlash);
 }
 
 TEST_F(PersistenceTest, StateLargerThanASlotIsRefused) {
   RamFlash tiny(64);
-  Classifier a;
+  PersistedClassifier a;
   InitWithFlash(a);
   const FlashPort port = tiny.Port();
   a->SetFlash(&port);
@@ -137,7 +137,7 @@ TEST_F(PersistenceTest, StateLargerThanASlotIsRefused) {
 // Power fails after k bytes of a save, for every k: the previous state must load, bit for bit.
 // Run from both rotation phases (the save targets slot 1, then slot 0).
 TEST_F(PersistenceTest, PowerLossAtEveryByteOfASaveKeepsThePreviousState) {
-  Classifier a;
+  PersistedClassifier a;
   InitWithFlash(a);
   for (int phase = 0; phase < 2; ++phase) {
     Train(a.learner(), 30, 3);
@@ -155,7 +155,7 @@ TEST_F(PersistenceTest, PowerLossAtEveryByteOfASaveKeepsThePreviousState) {
       flash_.SetWriteBudget(k);
       const LearnStatus status = a->Save();
       flash_.RestorePower();
-      Classifier rebooted;
+      PersistedClassifier rebooted;
       InitWithFlash(rebooted);
       ASSERT_EQ(rebooted->Load(), LearnStatus::kOk) << "phase " << phase << " byte " << k;
       if (k < total) {
@@ -173,7 +173,7 @@ TEST_F(PersistenceTest, PowerLossAtEveryByteOfASaveKeepsThePreviousState) {
 }
 
 TEST_F(PersistenceTest, ACorruptedByteAnywhereIsDetected) {
-  Classifier a;
+  PersistedClassifier a;
   InitWithFlash(a);
   Train(a.learner(), 30, 3);
   ASSERT_EQ(a->Save(), LearnStatus::kOk);
@@ -181,7 +181,7 @@ TEST_F(PersistenceTest, ACorruptedByteAnywhereIsDetected) {
   for (uint32_t offset = 0; offset < a->PersistedBytes(); ++offset) {
     flash_.slot(0) = good;
     flash_.slot(0)[offset] ^= 0x10;
-    Classifier b;
+    PersistedClassifier b;
     InitWithFlash(b);
     Train(b.learner(), 5, 3);
     const Snapshot before = Take(b.learner(), probes_);
@@ -192,7 +192,7 @@ TEST_F(PersistenceTest, ACorruptedByteAnywhereIsDetected) {
 }
 
 TEST_F(PersistenceTest, CorruptNewestSlotFallsBackToTheOlderState) {
-  Classifier a, b;
+  PersistedClassifier a, b;
   InitWithFlash(a);
   InitWithFlash(b);
   Train(a.learner(), 30, 3);
@@ -209,27 +209,27 @@ TEST_F(PersistenceTest, CorruptNewestSlotFallsBackToTheOlderState) {
   EXPECT_EQ(a->saved_sequence(), 2u);
   flash_.slot(1)[40] ^= 0x01;  // undo nothing: slot 1 was rewritten; check slot 0 still loads
   flash_.slot(1)[40] ^= 0x01;
-  Classifier c;
+  PersistedClassifier c;
   InitWithFlash(c);
   ASSERT_EQ(c->Load(), LearnStatus::kOk);
 }
 
 TEST_F(PersistenceTest, StateOfAnotherModelOrShapeIsForeign) {
-  Classifier a;
+  PersistedClassifier a;
   InitWithFlash(a, /*model_id=*/7);
   Train(a.learner(), 30, 3);
   ASSERT_EQ(a->Save(), LearnStatus::kOk);
-  Classifier other_model;
+  PersistedClassifier other_model;
   InitWithFlash(other_model, /*model_id=*/8);
   EXPECT_EQ(other_model->Load(), LearnStatus::kStateForeign);
-  StaticLearner<Task::kClassification, kFeatures + 1, 6, 4> other_shape;
+  StaticLearner<Task::kClassification, kPersistedFeatures + 1, 6, 4> other_shape;
   LearnerConfig config = decltype(other_shape)::DefaultConfig();
   config.model_id = 7;
   ASSERT_EQ(other_shape.Init(config), LearnStatus::kOk);
   const FlashPort port = flash_.Port();
   other_shape->SetFlash(&port);
   EXPECT_EQ(other_shape->Load(), LearnStatus::kStateForeign);
-  StaticLearner<Task::kRegression, kFeatures, 1, 4> other_task;
+  StaticLearner<Task::kRegression, kPersistedFeatures, 1, 4> other_task;
   config = decltype(other_task)::DefaultConfig();
   config.model_id = 7;
   ASSERT_EQ(other_task.Init(config), LearnStatus::kOk);
@@ -241,7 +241,7 @@ TEST_F(PersistenceTest, StateOfAnotherModelOrShapeIsForeign) {
 }
 
 TEST_F(PersistenceTest, FlashErrorsAreReportedAndTheModelIsKept) {
-  Classifier a;
+  PersistedClassifier a;
   InitWithFlash(a);
   Train(a.learner(), 30, 3);
   ASSERT_EQ(a->Save(), LearnStatus::kOk);
@@ -255,8 +255,8 @@ TEST_F(PersistenceTest, FlashErrorsAreReportedAndTheModelIsKept) {
 }
 
 TEST_F(PersistenceTest, GuardRollsBackWhenAccuracyDropsBelowTheCheckpoint) {
-  Classifier a;
-  LearnerConfig config = Classifier::DefaultConfig();
+  PersistedClassifier a;
+  LearnerConfig config = PersistedClassifier::DefaultConfig();
   config.initial_classes = 3;
   config.guard_enabled = true;
   config.guard_margin = 0.2f;
@@ -274,7 +274,7 @@ TEST_F(PersistenceTest, GuardRollsBackWhenAccuracyDropsBelowTheCheckpoint) {
   for (int i = 0; i < 60 && !rolled_back; ++i) {
     const uint32_t label = stream_.Next(3);
     const std::vector<float> x = stream_.Sample(label);
-    ASSERT_EQ(a->Learn(x.data(), kFeatures, static_cast<int32_t>((label + 1) % 3)),
+    ASSERT_EQ(a->Learn(x.data(), kPersistedFeatures, static_cast<int32_t>((label + 1) % 3)),
               LearnStatus::kOk);
     rolled_back = a->rollbacks() > 0;
   }
@@ -286,8 +286,8 @@ TEST_F(PersistenceTest, GuardRollsBackWhenAccuracyDropsBelowTheCheckpoint) {
 }
 
 TEST_F(PersistenceTest, GuardKeepsGoodUpdates) {
-  Classifier a;
-  LearnerConfig config = Classifier::DefaultConfig();
+  PersistedClassifier a;
+  LearnerConfig config = PersistedClassifier::DefaultConfig();
   config.initial_classes = 3;
   config.guard_enabled = true;
   ASSERT_EQ(a.Init(config), LearnStatus::kOk);

@@ -19,14 +19,14 @@ const std::string kPrefixes =
     "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
     "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n";
 
-Result<std::shared_ptr<const ShapeSet>> Load(const std::string& shapes, const std::string& ontology = "") {
+Result<std::shared_ptr<const ShapeSet>> LoadShapes(const std::string& shapes, const std::string& ontology = "") {
   std::vector<ShapeSet::Document> ontologies;
   if (!ontology.empty()) ontologies.push_back({"ontology", kPrefixes + ontology});
   return ShapeSet::Load({{"shapes", kPrefixes + shapes}}, ontologies);
 }
 
 ValidationReport ValidateText(const std::string& shapes, const std::string& data, const std::string& ontology = "") {
-  auto set = Load(shapes, ontology);
+  auto set = LoadShapes(shapes, ontology);
   EXPECT_TRUE(set.ok()) << set.error().message;
   if (!set.ok()) return {};
   Graph graph((*set)->terms());
@@ -241,7 +241,7 @@ TEST(ShaclEngineTest, UnsupportedOrMalformedShapesAreLoadErrors) {
       {"ex:S a sh:NodeShape ; sh:targetClass ex:T ", "shapes:"},
   };
   for (const Bad& bad : kBad) {
-    auto set = Load(bad.shapes);
+    auto set = LoadShapes(bad.shapes);
     ASSERT_FALSE(set.ok()) << bad.shapes;
     EXPECT_NE(set.error().message.find(bad.expected), std::string::npos)
         << bad.shapes << "\n-> " << set.error().message;

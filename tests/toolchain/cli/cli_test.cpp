@@ -5,19 +5,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/toolchain/cli/tinyforge_tool.h"
 #include "toolchain/verify/firmware_runner.h"
 
 namespace tinyforge::toolchain {
 namespace {
 namespace fs = std::filesystem;
 
-const std::string kTool = std::string(TINYFORGE_BINARY_DIR) + "/toolchain/tinyforge";
+using cli_test::RunTool;
 
-int RunTool(const std::string& arguments, std::string* output) {
-  return RunCommand(ShellQuote(kTool) + " " + arguments, output);
-}
-
-fs::path WriteFile(const std::string& name, const std::string& text) {
+fs::path WriteCliInput(const std::string& name, const std::string& text) {
   const fs::path path = fs::path(TINYFORGE_BINARY_DIR) / "test-cli" / name;
   fs::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << text;
@@ -38,7 +35,7 @@ TEST(CliTest, UnknownFlagIsAUsageError) {
 }
 
 TEST(CliTest, InspectRejectsGarbageWithTheReason) {
-  const fs::path garbage = WriteFile("garbage.tfm", "this is not a model, not even close....");
+  const fs::path garbage = WriteCliInput("garbage.tfm", "this is not a model, not even close....");
   std::string output;
   EXPECT_EQ(RunTool("inspect " + ShellQuote(garbage.string()), &output), 1);
   EXPECT_NE(output.find("invalid model"), std::string::npos) << output;
@@ -52,7 +49,7 @@ TEST(CliTest, InspectMissingFileNamesIt) {
 }
 
 TEST(CliTest, PipelineWithUnknownKeyNamesFileAndLine) {
-  const fs::path file = WriteFile("bad.toml", "[pipeline]\nname = \"x\"\nnmae = \"y\"\n");
+  const fs::path file = WriteCliInput("bad.toml", "[pipeline]\nname = \"x\"\nnmae = \"y\"\n");
   std::string output;
   EXPECT_EQ(RunTool("pipeline run " + ShellQuote(file.string()), &output), 1);
   EXPECT_NE(output.find(file.string() + ":3:1: unknown key 'nmae' in [pipeline]"), std::string::npos)
@@ -66,7 +63,7 @@ TEST(CliTest, PackageWithUnknownTargetFails) {
 }
 
 TEST(CliTest, DataInspectReportsACsv) {
-  const fs::path csv = WriteFile("signal.csv", "t,x,label\n0,1.0,a\n1,,a\n2,3.0,b\n3,4.0,b\n");
+  const fs::path csv = WriteCliInput("signal.csv", "t,x,label\n0,1.0,a\n1,,a\n2,3.0,b\n3,4.0,b\n");
   std::string output;
   EXPECT_EQ(RunTool("data inspect " + ShellQuote(csv.string()) +
                     " --timestamp-column t --label-column label",
@@ -77,7 +74,7 @@ TEST(CliTest, DataInspectReportsACsv) {
 }
 
 TEST(CliTest, DataCleanFillsGapsAndWritesTheCleanedCsv) {
-  const fs::path csv = WriteFile("gappy.csv", "t,x\n0,1.0\n1,\n2,3.0\n");
+  const fs::path csv = WriteCliInput("gappy.csv", "t,x\n0,1.0\n1,\n2,3.0\n");
   const fs::path out = fs::path(TINYFORGE_BINARY_DIR) / "test-cli" / "clean.csv";
   fs::remove(out);
   std::string output;
@@ -93,7 +90,7 @@ TEST(CliTest, DataCleanFillsGapsAndWritesTheCleanedCsv) {
 }
 
 TEST(CliTest, DataInspectRejectsARaggedCsvNamingTheLine) {
-  const fs::path csv = WriteFile("ragged.csv", "x,y\n1,2\n3\n");
+  const fs::path csv = WriteCliInput("ragged.csv", "x,y\n1,2\n3\n");
   std::string output;
   EXPECT_EQ(RunTool("data inspect " + ShellQuote(csv.string()), &output), 1);
   EXPECT_NE(output.find("ragged.csv:3"), std::string::npos) << output;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/toolchain/cli/tinyforge_tool.h"
 #include "toolchain/format/blob_reader.h"
 #include "toolchain/importers/tfm_reader.h"
 #include "toolchain/ir/float_executor.h"
@@ -20,11 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-const std::string kTool = std::string(TINYFORGE_BINARY_DIR) + "/toolchain/tinyforge";
-
-int RunTool(const std::string& arguments, std::string* output) {
-  return RunCommand(ShellQuote(kTool) + " " + arguments, output);
-}
+using cli_test::RunTool;
 
 fs::path Dir() {
   const fs::path dir = fs::path(TINYFORGE_BINARY_DIR) / "test-cli-models";

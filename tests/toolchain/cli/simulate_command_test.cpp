@@ -7,13 +7,12 @@
 #include <fstream>
 
 #include "toolchain/format/model_builder.h"
+#include "tests/toolchain/cli/tinyforge_tool.h"
 #include "toolchain/verify/firmware_runner.h"
 
 namespace tinyforge::toolchain {
 namespace {
 namespace fs = std::filesystem;
-
-const std::string kTool = std::string(TINYFORGE_BINARY_DIR) + "/toolchain/tinyforge";
 
 class SimulateCommandTest : public ::testing::Test {
  protected:
@@ -29,7 +28,7 @@ class SimulateCommandTest : public ::testing::Test {
     return (dir_ / name).string();
   }
   int Run(const std::string& arguments, std::string* output) {
-    return RunCommand(ShellQuote(kTool) + " simulate " + arguments + " 2>&1", output);
+    return RunCommand(ShellQuote(cli_test::TinyforgeTool()) + " simulate " + arguments + " 2>&1", output);
   }
   fs::path dir_;
   std::string model_, creds_;

@@ -99,20 +99,20 @@ TEST(RawReaderTest, RejectsBrokenOrIncompleteSidecars) {
     Result<TimeSeries> result = ReadRawF32(dir.File("r.f32"));
     return result.ok() ? std::string("<ok>") : result.error().message;
   };
-  const std::string json = dir.File("r.json");
-  EXPECT_THAT(error_for("{\"dtype\": \"float32\",, }"), HasSubstr(json + ": byte 21: invalid JSON"));
+  const std::string sidecar_path = dir.File("r.json");
+  EXPECT_THAT(error_for("{\"dtype\": \"float32\",, }"), HasSubstr(sidecar_path + ": byte 21: invalid JSON"));
   EXPECT_EQ(error_for(R"({"dtype": "int16", "shape": [2], "sample_rate_hz": 1})"),
-            json + ": field 'dtype' must be \"float32\"");
+            sidecar_path + ": field 'dtype' must be \"float32\"");
   EXPECT_EQ(error_for(R"({"dtype": "float32", "shape": [], "sample_rate_hz": 1})"),
-            json + ": field 'shape' must be [samples] or [samples, channels]");
+            sidecar_path + ": field 'shape' must be [samples] or [samples, channels]");
   EXPECT_EQ(error_for(R"({"dtype": "float32", "shape": [-2], "sample_rate_hz": 1})"),
-            json + ": shape[0] must be a positive integer");
+            sidecar_path + ": shape[0] must be a positive integer");
   EXPECT_EQ(error_for(R"({"dtype": "float32", "shape": [2], "sample_rate_hz": 0})"),
-            json + ": field 'sample_rate_hz' must be a positive number");
+            sidecar_path + ": field 'sample_rate_hz' must be a positive number");
   EXPECT_EQ(error_for(R"({"dtype": "float32", "byte_order": "big", "shape": [2], "sample_rate_hz": 1})"),
-            json + ": field 'byte_order' must be \"little\"");
+            sidecar_path + ": field 'byte_order' must be \"little\"");
   EXPECT_EQ(error_for(R"({"dtype": "float32", "shape": [2], "sample_rate_hz": 1, "channels": ["a", "b"]})"),
-            json + ": field 'channels' must list 1 names");
+            sidecar_path + ": field 'channels' must list 1 names");
   EXPECT_EQ(error_for(R"({"dtype": "float32", "shape": [2], "sample_rate_hz": 1})"), "<ok>");
 }
 

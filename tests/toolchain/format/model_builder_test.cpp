@@ -30,17 +30,17 @@ TEST(Crc32Test, MatchesTheStandardCheckValue) {
 }
 
 TEST(ModelBuilderTest, WritesHeaderWithCrcOfBlobWithCrcFieldZeroed) {
-  std::vector<uint8_t> blob = testing::BuildTestModel();
-  const auto header = testing::ReadAt<format::FileHeader>(blob, 0);
+  std::vector<uint8_t> blob = tinyforge::testing::BuildTestModel();
+  const auto header = tinyforge::testing::ReadAt<format::FileHeader>(blob, 0);
   EXPECT_EQ(header.magic, format::kMagic);
   EXPECT_EQ(header.blob_bytes, blob.size());
   EXPECT_EQ(header.section_count, 7u);
-  testing::WriteAt<uint32_t>(blob, 28, 0);
+  tinyforge::testing::WriteAt<uint32_t>(blob, 28, 0);
   EXPECT_EQ(header.crc32, BitwiseCrc32(blob.data(), blob.size()));
 }
 
 TEST(ModelBuilderTest, BlobLoadsAndDescribesItself) {
-  const std::vector<uint8_t> blob = testing::BuildTestModel();
+  const std::vector<uint8_t> blob = tinyforge::testing::BuildTestModel();
   auto loaded = LoadBlob(blob);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   const std::string text = DescribeModel(loaded->model());
@@ -52,7 +52,7 @@ TEST(ModelBuilderTest, BlobLoadsAndDescribesItself) {
 }
 
 TEST(ModelBuilderTest, LoadBlobNamesTheLoaderStatus) {
-  std::vector<uint8_t> blob = testing::BuildTestModel();
+  std::vector<uint8_t> blob = tinyforge::testing::BuildTestModel();
   blob[40] ^= 1;
   auto loaded = LoadBlob(blob);
   ASSERT_FALSE(loaded.ok());
@@ -60,7 +60,7 @@ TEST(ModelBuilderTest, LoadBlobNamesTheLoaderStatus) {
 }
 
 TEST(ModelBuilderTest, RoundTripsEveryMetadataType) {
-  ModelBuilder builder = testing::TestModelBuilder();
+  ModelBuilder builder = tinyforge::testing::TestModelBuilder();
   builder.AddMetadata("s", std::string("text"));
   builder.AddMetadata("i", int64_t{-7});
   builder.AddMetadata("f", 2.5);
@@ -87,7 +87,7 @@ TEST(ModelBuilderTest, RoundTripsEveryMetadataType) {
 }
 
 TEST(ModelBuilderTest, AlignsConstantsTo16Bytes) {
-  const std::vector<uint8_t> blob = testing::BuildTestModel();
+  const std::vector<uint8_t> blob = tinyforge::testing::BuildTestModel();
   auto loaded = LoadBlob(blob);
   ASSERT_TRUE(loaded.ok());
   for (uint32_t t = 0; t < loaded->model().tensor_count(); ++t) {
@@ -100,7 +100,7 @@ TEST(ModelBuilderTest, AlignsConstantsTo16Bytes) {
 
 TEST(ModelBuilderTest, ErrorsNameTheTensorOrOp) {
   {
-    ModelBuilder builder = testing::TestModelBuilder();
+    ModelBuilder builder = tinyforge::testing::TestModelBuilder();
     builder.AddConstant(DType::kFloat32, {4}, std::vector<float>{1, 2, 3}, {}, "short");
     const auto blob = builder.Build();
     ASSERT_FALSE(blob.ok());
@@ -108,7 +108,7 @@ TEST(ModelBuilderTest, ErrorsNameTheTensorOrOp) {
         << blob.error().message;
   }
   {
-    ModelBuilder builder = testing::TestModelBuilder();
+    ModelBuilder builder = tinyforge::testing::TestModelBuilder();
     builder.AddOp(OpCode::kRelu, {77}, 4);
     const auto blob = builder.Build();
     ASSERT_FALSE(blob.ok());
@@ -116,12 +116,12 @@ TEST(ModelBuilderTest, ErrorsNameTheTensorOrOp) {
         << blob.error().message;
   }
   {
-    ModelBuilder builder = testing::TestModelBuilder();
+    ModelBuilder builder = tinyforge::testing::TestModelBuilder();
     builder.SetQuantization(8, Quantization{{0.5f, 0.0f, 1.0f}, {0, 0, 0}, 0});
     EXPECT_FALSE(builder.Build().ok());
   }
   {
-    ModelBuilder builder = testing::TestModelBuilder();
+    ModelBuilder builder = tinyforge::testing::TestModelBuilder();
     builder.AddMetadata(format::kKeyModelId, "again");
     const auto blob = builder.Build();
     ASSERT_FALSE(blob.ok());
@@ -135,7 +135,7 @@ TEST(ModelBuilderTest, ErrorsNameTheTensorOrOp) {
 }
 
 TEST(ModelBuilderTest, FileRoundTrip) {
-  const std::vector<uint8_t> blob = testing::BuildTestModel();
+  const std::vector<uint8_t> blob = tinyforge::testing::BuildTestModel();
   const std::string path = std::string(TINYFORGE_BINARY_DIR) + "/model_builder_test.tfm";
   ASSERT_TRUE(WriteFileBytes(path, blob).ok());
   const auto read = ReadFileBytes(path);

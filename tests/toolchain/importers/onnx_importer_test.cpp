@@ -45,9 +45,9 @@ Reference LoadReference(const std::string& model) {
 }
 
 // Loads a blob into 16-aligned storage and runs one float sample at a time with the runtime.
-class DeviceModel {
+class ImportedDeviceModel {
  public:
-  explicit DeviceModel(const std::vector<uint8_t>& blob)
+  explicit ImportedDeviceModel(const std::vector<uint8_t>& blob)
       : blob_(new (std::align_val_t{16}) uint8_t[blob.size()]), interpreter_(AllOpsResolver()) {
     std::memcpy(blob_.get(), blob.data(), blob.size());
     status_ = interpreter_.Load(blob_.get(), blob.size());
@@ -115,7 +115,7 @@ TEST_P(OnnxFixtureTest, Int8BlobThroughRuntimeMatchesPyTorchWithinQuantizationEr
   ASSERT_TRUE(quantized.ok()) << quantized.error().message;
   auto blob = EmitTfm(*quantized);
   ASSERT_TRUE(blob.ok()) << blob.error().message;
-  DeviceModel device(*blob);
+  ImportedDeviceModel device(*blob);
   ASSERT_EQ(device.status(), Status::kOk) << StatusName(device.status());
   float low = INFINITY, high = -INFINITY, worst = 0.0f;
   for (const auto& row : reference.outputs) {

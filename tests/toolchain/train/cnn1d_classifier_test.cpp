@@ -10,7 +10,7 @@
 namespace tinyforge::toolchain {
 namespace {
 
-Cnn1dConfig SmallConfig() {
+Cnn1dConfig SmallCnnConfig() {
   Cnn1dConfig config;
   config.channels = 2;
   config.kernel_width = 5;
@@ -23,7 +23,7 @@ Cnn1dConfig SmallConfig() {
 
 TEST(Cnn1dClassifierTest, SeparatesSineFrequencies) {
   const Dataset data = MakeSineWindows(150, 3, 32, 2, 0.2f, 1);
-  auto trained = TrainCnn1dClassifier(data, SmallConfig());
+  auto trained = TrainCnn1dClassifier(data, SmallCnnConfig());
   ASSERT_TRUE(trained.ok()) << trained.error().message;
   EXPECT_GT(trained->report.validation_accuracy, 0.9f);
   auto accuracy = GraphAccuracy(trained->graph, MakeSineWindows(100, 3, 32, 2, 0.2f, 99));
@@ -33,7 +33,7 @@ TEST(Cnn1dClassifierTest, SeparatesSineFrequencies) {
 
 TEST(Cnn1dClassifierTest, SameSeedGivesSameGraph) {
   const Dataset data = MakeSineWindows(30, 2, 16, 1, 0.2f, 2);
-  Cnn1dConfig config = SmallConfig();
+  Cnn1dConfig config = SmallCnnConfig();
   config.channels = 1;
   config.fit.epochs = 3;
   auto a = TrainCnn1dClassifier(data, config);
@@ -46,7 +46,7 @@ TEST(Cnn1dClassifierTest, SameSeedGivesSameGraph) {
 
 TEST(Cnn1dClassifierTest, RejectsKernelWiderThanWindow) {
   const Dataset data = MakeSineWindows(10, 2, 4, 1, 0.1f, 3);
-  Cnn1dConfig config = SmallConfig();
+  Cnn1dConfig config = SmallCnnConfig();
   config.channels = 1;
   config.kernel_width = 8;
   EXPECT_FALSE(TrainCnn1dClassifier(data, config).ok());
