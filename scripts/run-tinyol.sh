@@ -29,11 +29,22 @@ PYTHON=/usr/bin/python3
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 mkdir -p "$WORK" "$RESULTS" "$PLOTS"
 
+# Runs a build step quietly; on failure shows the end of its output (ninja prints compiler errors
+# on stdout, which a plain >/dev/null would swallow, leaving only a bare exit code).
+quiet() {
+  local log="$WORK/build-step.log"
+  if ! "$@" >"$log" 2>&1; then
+    echo "run-tinyol.sh: failed: $*" >&2
+    tail -n 40 "$log" >&2
+    return 1
+  fi
+}
+
 build_host() {
   if [ ! -f "$HOST/build.ninja" ]; then
-    flock "$LOCK" cmake -S "$ROOT" -B "$HOST" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    quiet flock "$LOCK" cmake -S "$ROOT" -B "$HOST" -G Ninja -DCMAKE_BUILD_TYPE=Release
   fi
-  flock "$LOCK" cmake --build "$HOST" --target tinyol_experiments -j "$JOBS" >/dev/null
+  quiet flock "$LOCK" cmake --build "$HOST" --target tinyol_experiments -j "$JOBS"
 }
 
 streams_of() {
@@ -61,10 +72,10 @@ footprint_variant() {
   local model=$1 build_type=$2
   local dir=$M4-$model-$build_type tag=$model-$build_type data=$WORK/device int8=OFF
   if [ "$model" = int8 ]; then data=$WORK/device-int8; int8=ON; fi
-  flock "$LOCK" cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchains/arm-none-eabi.cmake" \
+  quiet flock "$LOCK" cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchains/arm-none-eabi.cmake" \
     -DCMAKE_BUILD_TYPE="$build_type" -DTINYFORGE_SHARED_DIR="$SHARED" \
-    -DTINYFORGE_TINYOL_DEVICE_DIR="$data" -DTINYFORGE_TINYOL_FROZEN_INT8=$int8 >/dev/null
-  flock "$LOCK" cmake --build "$dir" --target tinyol_replay m4count_plugin -j "$JOBS" >/dev/null
+    -DTINYFORGE_TINYOL_DEVICE_DIR="$data" -DTINYFORGE_TINYOL_FROZEN_INT8=$int8
+  quiet flock "$LOCK" cmake --build "$dir" --target tinyol_replay m4count_plugin -j "$JOBS"
   local elf=$dir/bench/m4/tinyol/tinyol_replay.elf
   echo "-- $tag"
   "$PYTHON" "$SHARED/tools/qemu-m4/m4run.py" --plugin "$dir/qemu-m4-plugin/libm4count.so" \
