@@ -97,9 +97,9 @@ std::vector<float> Calibration(const std::vector<float>& standardized, size_t ro
 }
 
 // float graph on standardized inputs → int8 graph with the standardization in front → .tfm.
-Result<std::vector<uint8_t>> ToInt8Blob(const Graph& float_graph, const Standardization& standardization,
-                                        const std::vector<float>& calibration, size_t calibration_rows,
-                                        const QuantizeSpec& spec) {
+Result<Graph> ToInt8Graph(const Graph& float_graph, const Standardization& standardization,
+                          const std::vector<float>& calibration, size_t calibration_rows,
+                          const QuantizeSpec& spec) {
   QuantizeOptions options;
   options.range_method = spec.percentile ? RangeMethod::kPercentile : RangeMethod::kMinMax;
   options.percentile = spec.percentile_value;
@@ -107,7 +107,26 @@ Result<std::vector<uint8_t>> ToInt8Blob(const Graph& float_graph, const Standard
   auto quantized = QuantizeGraph(float_graph, calibration, calibration_rows, options);
   if (!quantized.ok()) return quantized.error();
   TINYFORGE_TRY(PrependStandardization(*quantized, standardization));
+  return std::move(*quantized);
+}
+
+Result<std::vector<uint8_t>> ToInt8Blob(const Graph& float_graph, const Standardization& standardization,
+                                        const std::vector<float>& calibration, size_t calibration_rows,
+                                        const QuantizeSpec& spec) {
+  auto quantized = ToInt8Graph(float_graph, standardization, calibration, calibration_rows, spec);
+  if (!quantized.ok()) return quantized.error();
   return EmitTfm(*quantized);
+}
+
+// Replaces (or adds) one numeric metadata entry.
+void SetMetadataNumber(Graph& graph, const std::string& key, double value) {
+  for (auto& [existing, number] : graph.metadata.numbers) {
+    if (existing == key) {
+      number = value;
+      return;
+    }
+  }
+  graph.metadata.numbers.emplace_back(key, value);
 }
 
 Result<void> WriteBytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
@@ -245,8 +264,10 @@ Result<json> TrainAnomaly(const PipelineSpec& spec, const PipelineData& data,
   size_t calibration_rows = 0;
   const std::vector<float> calibration = Calibration(
       normal_std, normal_rows.size(), cols, spec.quantize.calibration_rows, &calibration_rows);
-  auto blob = ToInt8Blob(trained->graph, standardization, calibration, calibration_rows,
-                         spec.quantize);
+  auto int8_graph = ToInt8Graph(trained->graph, standardization, calibration, calibration_rows,
+                                spec.quantize);
+  if (!int8_graph.ok()) return MakeError("anomaly int8 conversion: " + int8_graph.error().message);
+  auto blob = EmitTfm(*int8_graph);
   if (!blob.ok()) return MakeError("anomaly int8 conversion: " + blob.error().message);
 
   // The deployed (int8) model gets its own threshold, at the same quantile of its own errors on
@@ -269,6 +290,11 @@ Result<json> TrainAnomaly(const PipelineSpec& spec, const PipelineData& data,
   auto test_errors = errors_of(data.test.values, test_std, data.test.rows);
   if (!test_errors.ok()) return MakeError("anomaly on the host runtime: " + test_errors.error().message);
   const AnomalyMetrics int8_metrics = ScoreAnomalies(*test_errors, is_anomaly, int8_threshold);
+  // The blob carries the threshold its own errors were measured against (a device reads it from
+  // the metadata), not the float model's: the two differ by the quantization error.
+  SetMetadataNumber(*int8_graph, kAnomalyThresholdKey, int8_threshold);
+  blob = EmitTfm(*int8_graph);
+  if (!blob.ok()) return MakeError("anomaly int8 conversion: " + blob.error().message);
 
   *blob_out = std::move(*blob);
   return json{{"kind", "autoencoder"},

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 
 #include "tests/toolchain/emit/server_card_check.h"
 #include "toolchain/format/blob_reader.h"
+#include "toolchain/train/autoencoder.h"
 
 namespace tinyforge::toolchain {
 namespace {
@@ -47,6 +49,20 @@ TEST(PipelineRunnerTest, CwruEndToEndInt8MatchesFloatAndDeviceMatchesHost) {
     EXPECT_TRUE(LoadBlob(*bytes).ok()) << name;
   }
   EXPECT_TRUE(fs::exists(spec->output_dir / "report.json"));
+
+  // The deployed anomaly model carries the int8 threshold its report scores against (it carried
+  // the float model's, which differs by the quantization error: devices alerted at the wrong level).
+  auto anomaly_bytes = ReadFileBytes((spec->output_dir / "anomaly.tfm").string());
+  ASSERT_TRUE(anomaly_bytes.ok());
+  auto anomaly = LoadBlob(*anomaly_bytes);
+  ASSERT_TRUE(anomaly.ok());
+  MetadataValue threshold_value{};
+  ASSERT_EQ(anomaly->model().FindMetadata(kAnomalyThresholdKey, &threshold_value), Status::kOk);
+  double threshold = 0.0;
+  std::memcpy(&threshold, threshold_value.bytes, sizeof(threshold));
+  EXPECT_FLOAT_EQ(static_cast<float>(threshold), json["anomaly"]["int8"]["threshold"].get<float>());
+  EXPECT_NE(json["anomaly"]["int8"]["threshold"].get<float>(),
+            json["anomaly"]["float"]["threshold"].get<float>());
 
   // Issue 5: the package's model card is registered by the server as it is (its parser + SHACL).
   std::ifstream card_file(spec->output_dir / "package" / "firmware" / "model-card.jsonld");
