@@ -396,15 +396,17 @@ int main(int argc, char** argv) {
     else if (arg == "--seed") options.seed = std::stoull(value());
     else Die("unknown argument " + arg + " (--sizes A,B --models M --samples S --batch B --store-buffers N --out F --data-dir D --seed S)");
   }
-  json document = json::object();
-  if (std::ifstream in(options.out); in) {
-    document = json::parse(in, nullptr, false);
-    if (document.is_discarded() || !document.is_object()) document = json::object();
-  }
-  if (!document.contains("runs") || !document["runs"].is_array()) document["runs"] = json::array();
   for (int size : options.sizes) {
     Bench bench(options, size);
     json run = bench.Run();
+    // Read the file again for each size, right before writing: a run of several sizes takes many
+    // minutes, and a document read at the start would put back entries another run wrote meanwhile.
+    json document = json::object();
+    if (std::ifstream in(options.out); in) {
+      document = json::parse(in, nullptr, false);
+      if (document.is_discarded() || !document.is_object()) document = json::object();
+    }
+    if (!document.contains("runs") || !document["runs"].is_array()) document["runs"] = json::array();
     run["measured_at"] = Shell("date -u +%Y-%m-%dT%H:%M:%SZ");
     run["commit"] = Shell("git rev-parse --short HEAD 2>/dev/null");
     run["load_average"] = Shell("cut -d' ' -f1-3 /proc/loadavg");
