@@ -440,7 +440,6 @@ TEST(ServerApiTest, ExportKeepsDoublesExactSoReimportAddsNothing) {
   EXPECT_EQ(Client().Delete("/api/v1/models/export-doubles/versions/1.0.0", Auth(g_engineer))->status, 204);
 }
 
-
 std::set<std::string> ViolationPaths(const json& error) {
   std::set<std::string> paths;
   for (const auto& violation : error["violations"]) {
