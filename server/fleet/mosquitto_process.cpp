@@ -1,6 +1,8 @@
 // Child-process management for a private Mosquitto (see mosquitto_process.h).
 #include "server/fleet/mosquitto_process.h"
 
+#include "server/fleet/mosquitto_password.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -48,27 +50,6 @@ bool WriteFileMode(const fs::path& path, const std::string& text, mode_t mode) {
     written += static_cast<size_t>(n);
   }
   return ::close(fd) == 0;
-}
-
-// Runs argv to completion with stdout/stderr to `log`; returns the exit code (-1: not started).
-int RunToCompletion(const std::vector<std::string>& argv, const fs::path& log) {
-  const pid_t child = ::fork();
-  if (child < 0) return -1;
-  if (child == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  if (::waitpid(child, &status, 0) != child) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 bool PortAccepts(const std::string& host, int port) {
@@ -143,6 +124,7 @@ Result<std::unique_ptr<MosquittoProcess>> MosquittoProcess::Start(MosquittoOptio
   options.data_dir = fs::absolute(options.data_dir);
   std::unique_ptr<MosquittoProcess> process(new MosquittoProcess(std::move(options)));
   process->server_ = {"tf-server", RandomSecret()};
+  process->server_hash_ = MosquittoPasswordHash(process->server_.password);
   if (process->options_.keep_accounts) {
     std::ifstream kept(process->options_.data_dir / "passwd");
     std::string line;
@@ -152,8 +134,7 @@ Result<std::unique_ptr<MosquittoProcess>> MosquittoProcess::Start(MosquittoOptio
         process->kept_hashed_[user] = line;
     }
   }
-  for (const std::string& id : process->options_.device_ids)
-    process->devices_[id] = {id, RandomSecret()};
+  for (const std::string& id : process->options_.device_ids) process->NewAccount(id);
   auto accounts = process->WriteAccounts();
   if (!accounts.ok()) return accounts.error();
   auto launched = process->Launch(process->options_.preferred_port);
@@ -164,26 +145,15 @@ Result<std::unique_ptr<MosquittoProcess>> MosquittoProcess::Start(MosquittoOptio
 
 Result<Ok> MosquittoProcess::WriteAccounts() {
   const fs::path dir = options_.data_dir;
-  std::string passwd = server_.user + ":" + server_.password + "\n";
-  for (const auto& [id, credentials] : devices_) passwd += id + ":" + credentials.password + "\n";
-  // Plain lines hashed in place by mosquitto_passwd -U: no password on any command line.
+  // Hashed lines only: each account was hashed once when it was created (NewAccount).
+  std::string passwd = server_.user + ":" + server_hash_ + "\n";
+  for (const auto& [id, hash] : hashed_) passwd += id + ":" + hash + "\n";
+  // Kept accounts of an earlier run: their hashed lines as they were.
+  for (const auto& [id, line] : kept_hashed_) {
+    if (devices_.count(id) == 0) passwd += line + "\n";
+  }
   const fs::path staged = dir / "passwd.new";
   if (!WriteFileMode(staged, passwd, 0600)) return MakeError(staged.string() + ": cannot write");
-  const int rc = RunToCompletion({options_.passwd_binary, "-U", staged.string()},
-                                 dir / "mosquitto_passwd.log");
-  if (rc != 0)
-    return MakeError("mosquitto_passwd -U exited " + std::to_string(rc) + " (see " +
-                     (dir / "mosquitto_passwd.log").string() + ")");
-  // Kept accounts: already hashed lines, appended after hashing (-U would hash them again).
-  std::string kept;
-  for (const auto& [id, line] : kept_hashed_) {
-    if (devices_.count(id) == 0) kept += line + "\n";
-  }
-  if (!kept.empty()) {
-    std::ofstream out(staged, std::ios::app);
-    out << kept;
-    if (!out) return MakeError(staged.string() + ": cannot append kept accounts");
-  }
   std::error_code error;
   fs::rename(staged, dir / "passwd", error);
   if (error) return MakeError((dir / "passwd").string() + ": " + error.message());
@@ -288,10 +258,13 @@ MosquittoProcess::~MosquittoProcess() { Stop(); }
 
 Result<MqttCredentials> MosquittoProcess::AddDevice(const std::string& device_id) {
   if (!ValidDeviceId(device_id)) return MakeError("mosquitto: bad device id '" + device_id + "'");
-  auto [it, inserted] = devices_.try_emplace(device_id, MqttCredentials{device_id, RandomSecret()});
+  auto [it, inserted] = NewAccount(device_id);
   if (inserted) {
     auto written = WriteAccounts();
-    if (!written.ok()) return written.error();
+    if (!written.ok()) {
+      ForgetAccount(device_id);
+      return written.error();
+    }
     if (pid_ > 0) ::kill(pid_, SIGHUP);  // Mosquitto re-reads password_file and acl_file
   }
   return it->second;
@@ -306,18 +279,30 @@ Result<std::vector<MqttCredentials>> MosquittoProcess::AddDevices(
   std::vector<MqttCredentials> credentials;
   credentials.reserve(device_ids.size());
   for (const auto& id : device_ids) {
-    auto [it, inserted] = devices_.try_emplace(id, MqttCredentials{id, RandomSecret()});
+    auto [it, inserted] = NewAccount(id);
     if (inserted) added.push_back(id);
     credentials.push_back(it->second);
   }
   if (added.empty()) return credentials;
   auto written = WriteAccounts();
   if (!written.ok()) {
-    for (const auto& id : added) devices_.erase(id);
+    for (const auto& id : added) ForgetAccount(id);
     return written.error();
   }
   if (pid_ > 0) ::kill(pid_, SIGHUP);  // Mosquitto re-reads password_file and acl_file
   return credentials;
+}
+
+std::pair<std::map<std::string, MqttCredentials>::iterator, bool> MosquittoProcess::NewAccount(
+    const std::string& device_id) {
+  auto result = devices_.try_emplace(device_id, MqttCredentials{device_id, RandomSecret()});
+  if (result.second) hashed_[device_id] = MosquittoPasswordHash(result.first->second.password);
+  return result;
+}
+
+void MosquittoProcess::ForgetAccount(const std::string& device_id) {
+  devices_.erase(device_id);
+  hashed_.erase(device_id);
 }
 
 bool MosquittoProcess::has_account(const std::string& device_id) const {

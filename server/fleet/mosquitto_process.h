@@ -26,7 +26,6 @@ struct MosquittoOptions {
   std::filesystem::path data_dir;          // created if missing (0700); conf, passwd, acl, log
   std::vector<std::string> device_ids;     // 1-32 of [A-Za-z0-9_-] each
   std::string broker_binary;               // empty: mosquitto on PATH, else /usr/sbin/mosquitto
-  std::string passwd_binary = "mosquitto_passwd";
   int start_timeout_ms = 10000;
   bool remove_data_dir_on_stop = false;    // tests: leave nothing behind
   // Keep the device accounts already in data_dir/passwd (hashed) across restarts, so devices
@@ -44,7 +43,7 @@ struct MosquittoOptions {
 
 class MosquittoProcess {
  public:
-  // Writes the config, hashes the passwords (mosquitto_passwd -U), starts the broker and waits
+  // Writes the config and the hashed passwords (mosquitto_password.h), starts the broker and waits
   // until its port accepts connections. Errors name the step and the log file.
   static Result<std::unique_ptr<MosquittoProcess>> Start(MosquittoOptions options);
   ~MosquittoProcess();
@@ -58,8 +57,8 @@ class MosquittoProcess {
   Result<Ok> Restart();
   // Adds a device account and reloads the broker's password/ACL files (SIGHUP).
   Result<MqttCredentials> AddDevice(const std::string& device_id);
-  // Many accounts with one rewrite and one reload (a batch registration): each AddDevice re-hashes
-  // every account, so a loop of them would be quadratic. Same order as `device_ids`; all or none
+  // Many accounts with one rewrite and one reload (a batch registration): each AddDevice rewrites
+  // the whole password file and reloads the broker. Same order as `device_ids`; all or none
   // are added (a bad id fails before any change).
   Result<std::vector<MqttCredentials>> AddDevices(const std::vector<std::string>& device_ids);
 
@@ -76,6 +75,9 @@ class MosquittoProcess {
  private:
   explicit MosquittoProcess(MosquittoOptions options) : options_(std::move(options)) {}
   Result<Ok> WriteAccounts();
+  // A device account with a fresh password, hashed once here; {existing, false} if it exists.
+  std::pair<std::map<std::string, MqttCredentials>::iterator, bool> NewAccount(const std::string& device_id);
+  void ForgetAccount(const std::string& device_id);
   Result<Ok> Launch(int fixed_port = 0);  // 0: pick a free port
   void Terminate();  // SIGTERM, SIGKILL after 5 s
 
@@ -84,7 +86,9 @@ class MosquittoProcess {
   int port_ = 0;
   pid_t pid_ = -1;
   MqttCredentials server_;
+  std::string server_hash_;
   std::map<std::string, MqttCredentials> devices_;
+  std::map<std::string, std::string> hashed_;  // device id -> password hash field (devices_)
   std::map<std::string, std::string> kept_hashed_;  // device id -> "id:hash" line
 };
 
