@@ -24,11 +24,7 @@ AgentStatus OtaClient::Init(const OtaConfig& config, SlotManager* slots,
 
 void OtaClient::Refuse(wire::Ack* ack, uint32_t offer_id, AgentStatus why,
                        uint32_t version) const {
-  ack->offer_id = offer_id;
-  ack->next_chunk = 0;
-  ack->status = wire::AckStatus::kRefused;
-  ack->detail = static_cast<uint8_t>(why);
-  ack->version = version;
+  *ack = wire::Ack{offer_id, 0, wire::AckStatus::kRefused, static_cast<uint8_t>(why), version};
 }
 
 // Signature first: nothing in an unsigned manifest is trusted, not even its error-relevant fields.
@@ -89,11 +85,7 @@ AgentStatus OtaClient::HandleOffer(const uint8_t* payload, uint32_t bytes, wire:
   if (status == AgentStatus::kDowngrade && AlreadyConfirmed(manifest)) {
     // This exact artifact is already installed and confirmed (the server missed the confirmed
     // ack, e.g. in a broker restart, and offered again): say so instead of refusing.
-    ack->offer_id = offer.offer_id;
-    ack->next_chunk = 0;
-    ack->status = wire::AckStatus::kConfirmed;
-    ack->detail = 0;
-    ack->version = manifest.version;
+    *ack = wire::Ack{offer.offer_id, 0, wire::AckStatus::kConfirmed, 0, manifest.version};
     return AgentStatus::kOk;
   }
   if (status != AgentStatus::kOk) {
@@ -113,22 +105,15 @@ AgentStatus OtaClient::HandleOffer(const uint8_t* payload, uint32_t bytes, wire:
   next_chunk_ = 0;
   gap_reported_ = false;
   state_ = OtaState::kReceiving;
-  ack->offer_id = offer.offer_id;
-  ack->next_chunk = 0;
-  ack->status = wire::AckStatus::kAccepted;
-  ack->detail = 0;
-  ack->version = manifest.version;
+  *ack = wire::Ack{offer.offer_id, 0, wire::AckStatus::kAccepted, 0, manifest.version};
   return AgentStatus::kOk;
 }
 
 bool OtaClient::ResumeAck(wire::Ack* ack) const {
   if (ack == nullptr || state_ == OtaState::kIdle) return false;
-  ack->offer_id = offer_.offer_id;
-  ack->next_chunk = next_chunk_;
-  ack->status = state_ == OtaState::kSwitched ? wire::AckStatus::kVerified
-                                              : wire::AckStatus::kAccepted;
-  ack->detail = 0;
-  ack->version = manifest_.version;
+  const wire::AckStatus status =
+      state_ == OtaState::kSwitched ? wire::AckStatus::kVerified : wire::AckStatus::kAccepted;
+  *ack = wire::Ack{offer_.offer_id, next_chunk_, status, 0, manifest_.version};
   return true;
 }
 

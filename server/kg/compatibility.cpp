@@ -5,21 +5,24 @@
 #include <map>
 #include <set>
 
+#include "server/kg/compatibility_support.h"
 #include "server/kg/vocabulary.h"
 
 namespace tinyforge::server::kg {
 namespace {
 
-std::string IntLiteral(int64_t value) { return Term::Integer(value).ToSparql(); }
-std::string DoubleLiteral(double value) { return Term::Double(value).ToSparql(); }
+using compat::CheckPageArguments;
+using compat::DoubleLiteral;
+using compat::ExpectedRowsOnPage;
+using compat::IntLiteral;
+using compat::ValueText;
+
 // IRIs read back from the store are re-validated before they go into the next query.
 Result<std::string> IriText(const std::string& iri) {
   auto term = Term::Iri(iri, "IRI from store");
   if (!term.ok()) return term.error();
   return term->ToSparql();
 }
-
-std::string ValueText(const RdfValue* value) { return value == nullptr ? "" : value->value; }
 
 Result<ReasonKind> ParseKind(const std::string& text) {
   if (text == "ram_short") return ReasonKind::kRamShort;
@@ -29,15 +32,6 @@ Result<ReasonKind> ParseKind(const std::string& text) {
   if (text == "sampling_rate_too_low") return ReasonKind::kSamplingRateTooLow;
   if (text == "firmware_too_old") return ReasonKind::kFirmwareTooOld;
   return MakeError(ErrorKind::kStore, "unknown reason kind from store: " + text);
-}
-
-Result<Ok> CheckPageArguments(int64_t offset, int64_t limit) {
-  if (offset < 0 || limit <= 0 || limit > CompatibilityQueries::kMaxPageSize) {
-    return MakeError(ErrorKind::kInvalidArgument,
-                     "page: offset must be >= 0 and limit in 1.." +
-                         std::to_string(CompatibilityQueries::kMaxPageSize));
-  }
-  return Ok{};
 }
 
 // IRIs read from the store go back into the next query: make sure each one can be quoted, so the
@@ -61,10 +55,6 @@ std::string ValuesList(const std::vector<std::string>& iris) {
   std::string out;
   for (const std::string& iri : iris) out += " " + IriText(iri).value();
   return out;
-}
-
-int64_t ExpectedRowsOnPage(int64_t total, int64_t offset, int64_t limit) {
-  return std::max<int64_t>(0, std::min(limit, total - offset));
 }
 
 }  // namespace

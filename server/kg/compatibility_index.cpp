@@ -10,33 +10,24 @@
 #include <set>
 #include <unordered_set>
 
+#include "server/kg/compatibility_support.h"
 #include "server/kg/registry_queries.h"
 #include "server/kg/vocabulary.h"
 
 namespace tinyforge::server::kg {
 namespace {
 
+using compat::CheckPageArguments;
+using compat::DoubleLiteral;
+using compat::ExpectedRowsOnPage;
+using compat::IntLiteral;
+using compat::ValueText;
+
 // Every index writer holds this: a model and a new profile written at the same moment would
 // otherwise each compute its tf:canRun rows without seeing the other.
 std::mutex& WriterMutex() {
   static std::mutex mutex;
   return mutex;
-}
-
-std::string Int(int64_t value) { return Term::Integer(value).ToSparql(); }
-std::string Dbl(double value) { return Term::Double(value).ToSparql(); }
-std::string Str(const RdfValue* value) { return value == nullptr ? "" : value->value; }
-
-Result<Ok> CheckPage(int64_t offset, int64_t limit) {
-  if (offset < 0 || limit <= 0 || limit > CompatibilityQueries::kMaxPageSize) {
-    return MakeError(ErrorKind::kInvalidArgument, "page: offset must be >= 0 and limit in 1.." +
-                                                      std::to_string(CompatibilityQueries::kMaxPageSize));
-  }
-  return Ok{};
-}
-
-int64_t ExpectedPageSize(int64_t total, int64_t offset, int64_t limit) {
-  return std::max<int64_t>(0, std::min(limit, total - offset));
 }
 
 // Graph Store POSTs in flight at once for a device batch.
@@ -108,7 +99,7 @@ std::string CompatibilityIndex::ProfilesForModelPattern(const ModelCard& card,
   std::string pattern =
       "VALUES ?rt {" + values + " }\n"
       "  ?profile tf:runtime ?rt ; a tf:CapabilityProfile ; tf:ramBytes ?ram ; tf:flashBytes ?flash .\n"
-      "  FILTER(?ram >= " + Int(card.arena_bytes) + " && ?flash >= " + Int(card.flash_bytes) + ")\n";
+      "  FILTER(?ram >= " + IntLiteral(card.arena_bytes) + " && ?flash >= " + IntLiteral(card.flash_bytes) + ")\n";
   // A model may name a sensor type twice: the highest rate decides.
   std::map<std::string, double> sensors;
   for (const SensorRequirement& sensor : card.required_sensors) {
@@ -119,7 +110,7 @@ std::string CompatibilityIndex::ProfilesForModelPattern(const ModelCard& card,
   for (const auto& [type, rate] : sensors) {
     std::string s = "?s" + std::to_string(i), r = "?r" + std::to_string(i);
     pattern += "  ?profile tf:sensorCapability " + s + " . " + s + " tf:sensorType " + SensorTypeIri(type).ToSparql() +
-               " ; tf:samplingRateHz " + r + " . FILTER(" + r + " >= " + Dbl(rate) + ")\n";
+               " ; tf:samplingRateHz " + r + " . FILTER(" + r + " >= " + DoubleLiteral(rate) + ")\n";
     ++i;
   }
   return pattern;
@@ -133,7 +124,7 @@ Result<std::vector<std::string>> CompatibilityIndex::RuntimesFor(const ModelCard
   std::map<std::string, std::set<std::string>> ops;
   std::map<std::string, int64_t> version;
   for (size_t i = 0; i < read->rows.size(); ++i) {
-    std::string rt = Str(read->Get(i, "rt"));
+    std::string rt = ValueText(read->Get(i, "rt"));
     version[rt] = IntegerValue(read->Get(i, "v")).value_or(0);
     ops[rt];
     if (const RdfValue* op = read->Get(i, "op")) ops[rt].insert(op->value);
@@ -166,7 +157,7 @@ Result<Ok> CompatibilityIndex::RecomputeProfiles(const std::vector<CapabilityPro
   std::set<std::string> used_ops;
   for (size_t i = 0; i < read->rows.size(); ++i) {
     if (const RdfValue* op = read->Get(i, "anyop")) used_ops.insert(op->value);
-    if (const RdfValue* op = read->Get(i, "op")) supported[Str(read->Get(i, "rt"))].insert(op->value);
+    if (const RdfValue* op = read->Get(i, "op")) supported[ValueText(read->Get(i, "rt"))].insert(op->value);
   }
   for (const auto& op : used_ops) {
     if (!IsSafeIri(op)) return MakeError(ErrorKind::kStore, "store returned an IRI that cannot be quoted: " + op);
@@ -206,7 +197,7 @@ Result<Ok> CompatibilityIndex::AddDevicesLocked(const std::vector<DeviceDescript
                                       "WHERE { VALUES ?p {" + values + " } ?p a tf:CapabilityProfile }");
   if (!known.ok()) return known.error();
   std::set<std::string> known_iris;
-  for (size_t i = 0; i < known->rows.size(); ++i) known_iris.insert(Str(known->Get(i, "p")));
+  for (size_t i = 0; i < known->rows.size(); ++i) known_iris.insert(ValueText(known->Get(i, "p")));
   std::vector<CapabilityProfile> fresh;
   for (const auto& [key, profile] : profiles) {
     if (known_iris.count(profile.Iri().value()) == 0) fresh.push_back(profile);
@@ -319,10 +310,10 @@ Result<std::vector<CapabilityProfile>> CompatibilityIndex::ReadProfiles(const st
   if (!read.ok()) return read.error();
   std::map<std::string, CapabilityProfile> by_iri;
   for (size_t i = 0; i < read->rows.size(); ++i) {
-    CapabilityProfile& profile = by_iri[Str(read->Get(i, "p"))];
+    CapabilityProfile& profile = by_iri[ValueText(read->Get(i, "p"))];
     profile.ram_bytes = IntegerValue(read->Get(i, "ram")).value_or(0);
     profile.flash_bytes = IntegerValue(read->Get(i, "flash")).value_or(0);
-    profile.runtime_version = Str(read->Get(i, "rtv"));
+    profile.runtime_version = ValueText(read->Get(i, "rtv"));
     if (const RdfValue* type = read->Get(i, "stype")) {
       std::string name = SensorTypeName(type->value);
       if (name.empty()) return MakeError(ErrorKind::kStore, "profile with an unknown sensor type: " + type->value);
@@ -358,12 +349,12 @@ Result<Ok> CompatibilityIndex::AssignMissingProfiles() const {
   if (!read.ok()) return read.error();
   std::map<std::string, DeviceDescription> devices;
   for (size_t i = 0; i < read->rows.size(); ++i) {
-    std::string iri = Str(read->Get(i, "d"));
+    std::string iri = ValueText(read->Get(i, "d"));
     DeviceDescription& device = devices[iri];
     device.id = IdFromIri(iri);
     device.ram_bytes = IntegerValue(read->Get(i, "ram")).value_or(0);
     device.flash_bytes = IntegerValue(read->Get(i, "flash")).value_or(0);
-    device.runtime_version = Str(read->Get(i, "rtv"));
+    device.runtime_version = ValueText(read->Get(i, "rtv"));
     if (const RdfValue* type = read->Get(i, "stype")) {
       std::string name = SensorTypeName(type->value);
       if (!name.empty()) device.sensors.push_back({name, NumberValue(read->Get(i, "rate")).value_or(0)});
@@ -429,7 +420,7 @@ Result<std::vector<CompatibilityIndex::ProfileCount>> CompatibilityIndex::Compat
 }
 
 Result<CandidatePage> CompatibilityIndex::CompatibleDevices(const Term& model, int64_t offset, int64_t limit) const {
-  auto page_ok = CheckPage(offset, limit);
+  auto page_ok = CheckPageArguments(offset, limit);
   if (!page_ok.ok()) return page_ok.error();
   auto profiles = CompatibleProfiles(model);
   if (!profiles.ok()) return profiles.error();
@@ -470,7 +461,7 @@ Result<CandidatePage> CompatibilityIndex::CompatibleDevices(const Term& model, i
   if (got_rows != expected_rows) {
     return MakeError(ErrorKind::kTruncated, "store returned " + std::to_string(page.items.size()) +
                                                 " devices, not the rows per profile its counts promised (" +
-                                                std::to_string(ExpectedPageSize(page.total, offset, limit)) +
+                                                std::to_string(ExpectedRowsOnPage(page.total, offset, limit)) +
                                                 "); the graph may have changed meanwhile: retry");
   }
   return page;
@@ -521,7 +512,7 @@ Result<std::vector<std::string>> CompatibilityIndex::AllCompatibleDevices(const 
 }
 
 Result<CandidatePage> CompatibilityIndex::CompatibleModels(const Term& device, int64_t offset, int64_t limit) const {
-  auto page_ok = CheckPage(offset, limit);
+  auto page_ok = CheckPageArguments(offset, limit);
   if (!page_ok.ok()) return page_ok.error();
   std::string d = device.ToSparql();
   std::string join = d + " tf:hasProfile ?p . ?p tf:canRun ?item .";
