@@ -2,6 +2,7 @@
 // because the toolchain must not depend on server/ (docs: ARCHITECTURE.md dependency rules).
 #include <sys/stat.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -43,7 +44,14 @@ int main(int argc, char** argv) {
     std::string value = argv[++i];
     if (flag == "--data-dir") options.data_dir = value;
     else if (flag == "--host") options.host = value;
-    else if (flag == "--port") options.port = std::atoi(value.c_str());
+    else if (flag == "--port") {
+      // 0 asks the kernel for a free port (tests use it); anything but digits is refused.
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), options.port);
+      if (error != std::errc() || end != value.data() + value.size() || options.port < 0 || options.port > 65535) {
+        std::cerr << "tinyforge-server: error: --port '" << value << "': expected a number in [0, 65535]\n";
+        return 2;
+      }
+    }
     else if (flag == "--sparql-endpoint") options.external_query_url = value;
     else if (flag == "--sparql-update-endpoint") options.external_update_url = value;
     else if (flag == "--sparql-user") options.external_user = value;

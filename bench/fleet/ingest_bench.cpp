@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "agent/core/wire.h"
+#include "bench/common/bench_flags.h"
 #include "bench/fleet/load_publishers.h"
 #include "server/fleet/fleet_bridge.h"
 #include "server/fleet/fleet_store.h"
@@ -208,20 +209,13 @@ int main(int argc, char** argv) {
   double step_seconds = 3;
   std::vector<double> rates = {2000, 3000, 4000, 5000, 6500, 8000, 10000, 12500, 15000, 20000, 25000, 30000};
   std::string out_path;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--publishers") publisher_count = std::stoul(next());
-    else if (arg == "--step-seconds") step_seconds = std::stod(next());
-    else if (arg == "--out") out_path = next();
-    else if (arg == "--rates") {
-      rates.clear();
-      std::stringstream list(next());
-      for (std::string item; std::getline(list, item, ',');) rates.push_back(std::stod(item));
-    } else {
-      std::fprintf(stderr, "usage: %s [--publishers N] [--rates r1,r2,...] [--step-seconds S] [--out FILE]\n", argv[0]);
-      return 2;
-    }
+  tinyforge::bench::FlagReader flags(argc, argv, "[--publishers N] [--rates r1,r2,...] [--step-seconds S] [--out FILE]");
+  while (flags.Next()) {
+    if (flags.Is("--publishers")) publisher_count = flags.Number<size_t>(1, 100000);
+    else if (flags.Is("--step-seconds")) step_seconds = flags.Number<double>(0.1, 3600);
+    else if (flags.Is("--out")) out_path = flags.Text();
+    else if (flags.Is("--rates")) rates = flags.NumberList<double>(1, 1e7);
+    else flags.Unknown();
   }
   fleet::MosquittoOptions broker_options;
   broker_options.data_dir = std::filesystem::temp_directory_path() / ("tf-ingest-bench-" + std::to_string(::getpid()));

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "agent/sim/sim_fleet.h"
+#include "bench/common/bench_flags.h"
 #include "server/fleet/rollout_engine.h"
 #include "tests/agent/sim/sim_models.h"
 #include "tests/agent/sim/sim_server_harness.h"
@@ -67,21 +68,19 @@ int main(int argc, char** argv) {
   uint16_t window = fleet::DistributorOptions{}.window;
   uint32_t max_in_flight = fleet::DistributorOptions{}.max_chunks_in_flight;
   std::string out_path;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : "0"; };
-    if (arg == "--devices") devices = std::stoul(next());
-    else if (arg == "--model-n") model_n = static_cast<uint32_t>(std::stoul(next()));
-    else if (arg == "--threads") threads = std::stoi(next());
-    else if (arg == "--timeout") timeout_s = std::stoi(next());
-    else if (arg == "--chunk-bytes") chunk_bytes = static_cast<uint16_t>(std::stoul(next()));
-    else if (arg == "--window") window = static_cast<uint16_t>(std::stoul(next()));
-    else if (arg == "--max-in-flight") max_in_flight = static_cast<uint32_t>(std::stoul(next()));
-    else if (arg == "--out") out_path = next();
-    else {
-      std::fprintf(stderr, "usage: %s [--devices N] [--model-n N] [--threads T] [--chunk-bytes B] [--window W] [--max-in-flight N] [--timeout S] [--out FILE]\n", argv[0]);
-      return 2;
-    }
+  tinyforge::bench::FlagReader flags(argc, argv,
+                          "[--devices N] [--model-n N] [--threads T] [--chunk-bytes B] [--window W] "
+                          "[--max-in-flight N] [--timeout S] [--out FILE]");
+  while (flags.Next()) {
+    if (flags.Is("--devices")) devices = flags.Number<size_t>(1, 100000);
+    else if (flags.Is("--model-n")) model_n = flags.Number<uint32_t>(1, 4096);
+    else if (flags.Is("--threads")) threads = flags.Number<int>(1, 256);
+    else if (flags.Is("--timeout")) timeout_s = flags.Number<int>(1, 86400);
+    else if (flags.Is("--chunk-bytes")) chunk_bytes = flags.Number<uint16_t>(16, 65535);
+    else if (flags.Is("--window")) window = flags.Number<uint16_t>(1, 1024);
+    else if (flags.Is("--max-in-flight")) max_in_flight = flags.Number<uint32_t>(1, 1000000);
+    else if (flags.Is("--out")) out_path = flags.Text();
+    else flags.Unknown();
   }
   const auto t0 = std::chrono::steady_clock::now();
   auto since = [&](std::chrono::steady_clock::time_point from) {

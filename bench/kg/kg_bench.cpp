@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/common/bench_flags.h"
 #include "bench/kg/plant_generator.h"
 #include "server/http/server_app.h"
 #include "server/kg/compatibility.h"
@@ -355,16 +356,6 @@ class Bench {
   int64_t wrong_ = 0;
 };
 
-std::vector<int> ParseSizes(const std::string& text) {
-  std::vector<int> sizes;
-  std::stringstream stream(text);
-  std::string part;
-  while (std::getline(stream, part, ',')) {
-    if (!part.empty()) sizes.push_back(std::stoi(part));
-  }
-  return sizes;
-}
-
 std::string Shell(const char* command) {
   std::string out;
   if (FILE* pipe = ::popen(command, "r")) {
@@ -380,21 +371,18 @@ std::string Shell(const char* command) {
 
 int main(int argc, char** argv) {
   Options options;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Die("missing value for " + arg);
-      return argv[++i];
-    };
-    if (arg == "--sizes") options.sizes = ParseSizes(value());
-    else if (arg == "--models") options.models = std::stoi(value());
-    else if (arg == "--samples") options.samples = std::stoi(value());
-    else if (arg == "--batch") options.batch = std::stoi(value());
-    else if (arg == "--store-buffers") options.store_buffers = std::stol(value());
-    else if (arg == "--out") options.out = value();
-    else if (arg == "--data-dir") options.data_dir = value();
-    else if (arg == "--seed") options.seed = std::stoull(value());
-    else Die("unknown argument " + arg + " (--sizes A,B --models M --samples S --batch B --store-buffers N --out F --data-dir D --seed S)");
+  tinyforge::bench::FlagReader flags(
+      argc, argv, "[--sizes A,B] [--models M] [--samples S] [--batch B] [--store-buffers N] [--out F] [--data-dir D] [--seed S]");
+  while (flags.Next()) {
+    if (flags.Is("--sizes")) options.sizes = flags.NumberList<int>(1, 10000000);
+    else if (flags.Is("--models")) options.models = flags.Number<int>(1, 1000000);
+    else if (flags.Is("--samples")) options.samples = flags.Number<int>(1, 1000000);
+    else if (flags.Is("--batch")) options.batch = flags.Number<int>(1, 1000000);
+    else if (flags.Is("--store-buffers")) options.store_buffers = flags.Number<long>(1, 1L << 40);
+    else if (flags.Is("--out")) options.out = flags.Text();
+    else if (flags.Is("--data-dir")) options.data_dir = flags.Text();
+    else if (flags.Is("--seed")) options.seed = flags.Number<uint64_t>();
+    else flags.Unknown();
   }
   for (int size : options.sizes) {
     Bench bench(options, size);

@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/common/bench_flags.h"
 #include "bench/kg/plant_generator.h"
 #include "server/http/server_app.h"
 #include "server/kg/capability_profile.h"
@@ -348,18 +349,14 @@ class Profile {
 
 int main(int argc, char** argv) {
   Options options;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Die("missing value for " + arg);
-      return argv[++i];
-    };
-    if (arg == "--devices") options.devices = std::stoi(value());
-    else if (arg == "--batch") options.batch = std::stoi(value());
-    else if (arg == "--models") options.models = std::stoi(value());
-    else if (arg == "--out") options.out = value();
-    else if (arg == "--data-dir") options.data_dir = value();
-    else Die("unknown argument " + arg + " (--devices N --batch B --models M --out FILE --data-dir DIR)");
+  tinyforge::bench::FlagReader flags(argc, argv, "[--devices N] [--batch B] [--models M] [--out FILE] [--data-dir DIR]");
+  while (flags.Next()) {
+    if (flags.Is("--devices")) options.devices = flags.Number<int>(1, 10000000);
+    else if (flags.Is("--batch")) options.batch = flags.Number<int>(1, 1000000);
+    else if (flags.Is("--models")) options.models = flags.Number<int>(0, 1000000);
+    else if (flags.Is("--out")) options.out = flags.Text();
+    else if (flags.Is("--data-dir")) options.data_dir = flags.Text();
+    else flags.Unknown();
   }
   if (options.devices <= 0 || options.batch <= 0 || options.models < 0) Die("sizes must be positive");
   json result;

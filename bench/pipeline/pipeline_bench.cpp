@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/common/bench_flags.h"
 #include "toolchain/emit/package.h"
 #include "toolchain/passes/standardize.h"
 #include "toolchain/pipeline/pipeline_data.h"
@@ -42,14 +43,6 @@ struct Args {
   int repeats = 3;
   uint32_t seed = 1;
 };
-
-int Usage() {
-  std::fprintf(stderr,
-               "usage: pipeline_bench [--spec F] [--shared-dir D] [--pipeline-report F] [--work-dir D]\n"
-               "       [--torch-script F] [--python P] [--out F] [--epochs N] [--batch-size N]\n"
-               "       [--learning-rate X] [--threads N] [--repeats N] [--seed S]\n");
-  return 2;
-}
 
 // Binary layout both trainers read: uint32 train_rows, test_rows, cols, classes; float32
 // train[train_rows*cols]; int32 train_labels; float32 test[test_rows*cols]; int32 test_labels.
@@ -110,24 +103,25 @@ RunResult TrainOurs(const tc::Dataset& train, const tc::Dataset& test, int class
 
 int main(int argc, char** argv) {
   Args args;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) return Usage();
-    const std::string value = argv[++i];
-    if (flag == "--spec") args.spec = value;
-    else if (flag == "--shared-dir") args.shared_dir = value;
-    else if (flag == "--pipeline-report") args.pipeline_report = value;
-    else if (flag == "--work-dir") args.work_dir = value;
-    else if (flag == "--torch-script") args.torch_script = value;
-    else if (flag == "--python") args.python = value;
-    else if (flag == "--out") args.out = value;
-    else if (flag == "--epochs") args.epochs = std::stoi(value);
-    else if (flag == "--batch-size") args.batch_size = std::stoi(value);
-    else if (flag == "--learning-rate") args.learning_rate = std::stof(value);
-    else if (flag == "--threads") args.threads = std::stoi(value);
-    else if (flag == "--repeats") args.repeats = std::stoi(value);
-    else if (flag == "--seed") args.seed = static_cast<uint32_t>(std::stoul(value));
-    else return Usage();
+  tinyforge::bench::FlagReader flags(
+      argc, argv,
+      "[--spec F] [--shared-dir D] [--pipeline-report F] [--work-dir D] [--torch-script F] [--python P] [--out F]\n"
+      "       [--epochs N] [--batch-size N] [--learning-rate X] [--threads N] [--repeats N] [--seed S]");
+  while (flags.Next()) {
+    if (flags.Is("--spec")) args.spec = flags.Text();
+    else if (flags.Is("--shared-dir")) args.shared_dir = flags.Text();
+    else if (flags.Is("--pipeline-report")) args.pipeline_report = flags.Text();
+    else if (flags.Is("--work-dir")) args.work_dir = flags.Text();
+    else if (flags.Is("--torch-script")) args.torch_script = flags.Text();
+    else if (flags.Is("--python")) args.python = flags.Text();
+    else if (flags.Is("--out")) args.out = flags.Text();
+    else if (flags.Is("--epochs")) args.epochs = flags.Number<int>(1, 100000);
+    else if (flags.Is("--batch-size")) args.batch_size = flags.Number<int>(1, 1 << 20);
+    else if (flags.Is("--learning-rate")) args.learning_rate = flags.Number<float>(1e-9f, 100.0f);
+    else if (flags.Is("--threads")) args.threads = flags.Number<int>(1, 256);
+    else if (flags.Is("--repeats")) args.repeats = flags.Number<int>(1, 1000);
+    else if (flags.Is("--seed")) args.seed = flags.Number<uint32_t>();
+    else flags.Unknown();
   }
   const fs::path shared = args.shared_dir.empty() ? tc::SharedRoot() : fs::path(args.shared_dir);
   auto spec = tc::LoadPipelineSpec(args.spec, shared);

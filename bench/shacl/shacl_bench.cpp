@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/common/bench_flags.h"
 #include "server/kg/rdf_mapping.h"
 #include "server/kg/registry_validator.h"
 
@@ -127,12 +128,12 @@ json Measure(const char* kind, const std::vector<json>& documents, Parse parse, 
 int main(int argc, char** argv) {
   size_t devices = 20000, models = 5000;
   std::string out_path = std::string(TINYFORGE_SOURCE_DIR) + "/bench/results/shacl.json";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--devices") devices = std::stoul(argv[i + 1]);
-    else if (flag == "--models") models = std::stoul(argv[i + 1]);
-    else if (flag == "--out") out_path = argv[i + 1];
-    else Die("unknown flag " + flag);
+  tinyforge::bench::FlagReader flags(argc, argv, "[--devices N] [--models M] [--out FILE]");
+  while (flags.Next()) {
+    if (flags.Is("--devices")) devices = flags.Number<size_t>(1, 10000000);
+    else if (flags.Is("--models")) models = flags.Number<size_t>(1, 10000000);
+    else if (flags.Is("--out")) out_path = flags.Text();
+    else flags.Unknown();
   }
   auto load_start = Clock::now();
   auto validator = kg::RegistryValidator::FromTurtle(kg::EmbeddedShapesTurtle(), kg::EmbeddedOntologyTurtle());
