@@ -13,11 +13,9 @@
 # distinct, more specific names, or move a helper both files need into a shared header. Only if
 # that is impossible, opt the file out with
 #   set_source_files_properties(<file> PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
-# Files that still collide with a neighbour of their batch and were being edited by their owners
-# when unity builds came in (2026-11-26); each compiles on its own until the names are fixed.
-set(TINYFORGE_UNITY_SKIP
-  tests/agent/ota_window_test.cpp           # kSlotBytes, kChunk also in tests/agent/ota_test.cpp
-)
+# Files that still collide with a neighbour of their batch; each compiles on its own until the
+# names are fixed. Empty: keep it so.
+set(TINYFORGE_UNITY_SKIP)
 
 option(TINYFORGE_UNITY_BUILD "Compile host targets as unity batches (CI builds)" OFF)
 set(TINYFORGE_UNITY_BATCH_SIZE 8 CACHE STRING "Source files per unity translation unit")

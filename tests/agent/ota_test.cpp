@@ -9,8 +9,8 @@
 namespace tinyforge::agent::testing {
 namespace {
 
-constexpr uint32_t kSlotBytes = 4096;
-constexpr uint16_t kChunk = 256;
+constexpr uint32_t kOtaTestSlotBytes = 4096;
+constexpr uint16_t kOtaTestChunk = 256;
 
 class OtaTest : public ::testing::Test {
  protected:
@@ -23,11 +23,11 @@ class OtaTest : public ::testing::Test {
 
   // Offer + every chunk; stops early when a message is refused. Returns the last status.
   AgentStatus Push(const fleet::SignedArtifact& artifact, uint32_t offer_id = 7) {
-    AgentStatus status = device_.Offer(artifact, offer_id, kChunk);
+    AgentStatus status = device_.Offer(artifact, offer_id, kOtaTestChunk);
     if (status != AgentStatus::kOk) return status;
-    const uint32_t count = fleet::ChunkCount(static_cast<uint32_t>(artifact.payload.size()), kChunk);
+    const uint32_t count = fleet::ChunkCount(static_cast<uint32_t>(artifact.payload.size()), kOtaTestChunk);
     for (uint32_t i = 0; i < count && status == AgentStatus::kOk; ++i)
-      status = device_.Chunk(artifact, offer_id, kChunk, i);
+      status = device_.Chunk(artifact, offer_id, kOtaTestChunk, i);
     return status;
   }
 
@@ -41,7 +41,7 @@ class OtaTest : public ::testing::Test {
     EXPECT_EQ(device_.RunningImage(), v1_);
   }
 
-  SimDevice device_{kSlotBytes, wire::kArtifactFirmware};
+  SimDevice device_{kOtaTestSlotBytes, wire::kArtifactFirmware};
   std::vector<uint8_t> v1_, v2_;
 };
 
@@ -63,24 +63,24 @@ TEST_F(OtaTest, HappyPathSwitchesTrialBootsAndConfirmsOnTelemetry) {
 
 TEST_F(OtaTest, DuplicateAndOutOfOrderChunksAreResentNotWritten) {
   const auto artifact = Sign(v2_, 2);
-  ASSERT_EQ(device_.Offer(artifact, 9, kChunk), AgentStatus::kOk);
-  ASSERT_EQ(device_.Chunk(artifact, 9, kChunk, 0), AgentStatus::kOk);
-  EXPECT_EQ(device_.Chunk(artifact, 9, kChunk, 0), AgentStatus::kOk);  // duplicate
+  ASSERT_EQ(device_.Offer(artifact, 9, kOtaTestChunk), AgentStatus::kOk);
+  ASSERT_EQ(device_.Chunk(artifact, 9, kOtaTestChunk, 0), AgentStatus::kOk);
+  EXPECT_EQ(device_.Chunk(artifact, 9, kOtaTestChunk, 0), AgentStatus::kOk);  // duplicate
   EXPECT_EQ(device_.transport.LastAck().next_chunk, 1u);
-  EXPECT_EQ(device_.Chunk(artifact, 9, kChunk, 3), AgentStatus::kChunkOutOfOrder);
+  EXPECT_EQ(device_.Chunk(artifact, 9, kOtaTestChunk, 3), AgentStatus::kChunkOutOfOrder);
   EXPECT_EQ(device_.transport.LastAck().next_chunk, 1u);
   // A chunk whose CRC does not match its data is asked for again.
-  auto corrupt = fleet::EncodeChunk(artifact, 9, kChunk, 1);
+  auto corrupt = fleet::EncodeChunk(artifact, 9, kOtaTestChunk, 1);
   corrupt.back() ^= 0x01;
   EXPECT_EQ(device_.agent->OnMessage("tf/dev-a/ota/chunk", corrupt.data(),
                                      static_cast<uint32_t>(corrupt.size())),
             AgentStatus::kChunkCrcMismatch);
   // The offer again (server restarted after a disconnect): resume at chunk 1, not from scratch.
-  ASSERT_EQ(device_.Offer(artifact, 9, kChunk), AgentStatus::kOk);
+  ASSERT_EQ(device_.Offer(artifact, 9, kOtaTestChunk), AgentStatus::kOk);
   EXPECT_EQ(device_.transport.LastAck().status, fleet::AckStatus::kAccepted);  // send from 1
   EXPECT_EQ(device_.transport.LastAck().next_chunk, 1u);
-  const uint32_t count = fleet::ChunkCount(static_cast<uint32_t>(v2_.size()), kChunk);
-  for (uint32_t i = 1; i < count; ++i) ASSERT_EQ(device_.Chunk(artifact, 9, kChunk, i), AgentStatus::kOk);
+  const uint32_t count = fleet::ChunkCount(static_cast<uint32_t>(v2_.size()), kOtaTestChunk);
+  for (uint32_t i = 1; i < count; ++i) ASSERT_EQ(device_.Chunk(artifact, 9, kOtaTestChunk, i), AgentStatus::kOk);
   EXPECT_EQ(device_.transport.LastAck().status, fleet::AckStatus::kVerified);
 }
 
@@ -116,7 +116,7 @@ TEST_F(OtaTest, RefusesTruncatedArtifactsAndOffers) {
   EXPECT_EQ(Push(artifact), AgentStatus::kBadMessage);
   EXPECT_FALSE(device_.agent->reboot_requested());
   // A cut offer message.
-  auto offer = fleet::EncodeOffer(Sign(v2_, 2), 8, kChunk);
+  auto offer = fleet::EncodeOffer(Sign(v2_, 2), 8, kOtaTestChunk);
   offer.resize(offer.size() - 10);
   EXPECT_EQ(device_.agent->OnMessage("tf/dev-a/ota/offer", offer.data(),
                                      static_cast<uint32_t>(offer.size())),
@@ -132,7 +132,7 @@ TEST_F(OtaTest, RefusesDowngradeUnlessPinned) {
   EXPECT_EQ(Push(Sign(v1_, 1)), AgentStatus::kDowngrade);
   // The same artifact again (the server missed the confirmed ack): answered confirmed, no
   // download starts.
-  ASSERT_EQ(device_.Offer(Sign(v2_, 2), 7, kChunk), AgentStatus::kOk);
+  ASSERT_EQ(device_.Offer(Sign(v2_, 2), 7, kOtaTestChunk), AgentStatus::kOk);
   EXPECT_EQ(device_.transport.LastAck().status, fleet::AckStatus::kConfirmed);
   EXPECT_EQ(device_.transport.LastAck().version, 2u);
   EXPECT_EQ(device_.agent->ota().state(), OtaState::kIdle);
@@ -154,7 +154,7 @@ TEST_F(OtaTest, RefusesOtherDeviceTypeKindAndNewerRuntime) {
   EXPECT_EQ(Push(Sign(v2_, 2, fleet::ArtifactKind::kFirmware, "sensor-m4", false, TestKey(),
                       0x000200)),
             AgentStatus::kRuntimeTooOld);
-  EXPECT_EQ(Push(Sign(RandomBytes(kSlotBytes + 1, 3), 2)), AgentStatus::kTooLarge);
+  EXPECT_EQ(Push(Sign(RandomBytes(kOtaTestSlotBytes + 1, 3), 2)), AgentStatus::kTooLarge);
   ExpectStillOnV1();
 }
 
@@ -187,10 +187,10 @@ TEST_F(OtaTest, ThousandRandomPowerLossesLeaveAConfirmedBootableVersion) {
   const auto artifact = Sign(v2_, 2);
   auto full_update = [&](SimDevice& device) -> bool {
     auto ok = [&](AgentStatus s) { return s == AgentStatus::kOk && device.flash.powered(); };
-    if (!ok(device.Offer(artifact, 3, kChunk))) return false;
-    const uint32_t count = fleet::ChunkCount(static_cast<uint32_t>(v2_.size()), kChunk);
+    if (!ok(device.Offer(artifact, 3, kOtaTestChunk))) return false;
+    const uint32_t count = fleet::ChunkCount(static_cast<uint32_t>(v2_.size()), kOtaTestChunk);
     for (uint32_t i = 0; i < count; ++i) {
-      if (!ok(device.Chunk(artifact, 3, kChunk, i))) return false;
+      if (!ok(device.Chunk(artifact, 3, kOtaTestChunk, i))) return false;
     }
     if (!ok(device.Boot())) return false;
     device.SendTelemetry();
@@ -198,7 +198,7 @@ TEST_F(OtaTest, ThousandRandomPowerLossesLeaveAConfirmedBootableVersion) {
   };
 
   // Measure the work of an undisturbed update (from a freshly booted v1 device).
-  SimDevice reference(kSlotBytes, wire::kArtifactFirmware);
+  SimDevice reference(kOtaTestSlotBytes, wire::kArtifactFirmware);
   ASSERT_EQ(reference.Provision(v1_, 1), AgentStatus::kOk);
   ASSERT_EQ(reference.Boot(), AgentStatus::kOk);
   const uint64_t start = reference.flash.work_done();
@@ -209,7 +209,7 @@ TEST_F(OtaTest, ThousandRandomPowerLossesLeaveAConfirmedBootableVersion) {
   std::mt19937 rng(20240611);
   int ended_on[3] = {0, 0, 0};
   for (int trial = 0; trial < 1000; ++trial) {
-    SimDevice device(kSlotBytes, wire::kArtifactFirmware);
+    SimDevice device(kOtaTestSlotBytes, wire::kArtifactFirmware);
     ASSERT_EQ(device.Provision(v1_, 1), AgentStatus::kOk);
     ASSERT_EQ(device.Boot(), AgentStatus::kOk);
     const uint64_t cut = rng() % total_work;

@@ -9,16 +9,16 @@
 namespace tinyforge::agent::testing {
 namespace {
 
-constexpr uint32_t kSlotBytes = 8192;
-constexpr uint16_t kChunk = 256;
-constexpr uint32_t kOffer = 21;
+constexpr uint32_t kWindowTestSlotBytes = 8192;
+constexpr uint16_t kWindowTestChunk = 256;
+constexpr uint32_t kWindowTestOffer = 21;
 
 class OtaWindowTest : public ::testing::Test {
  protected:
   void SetUp() override {
     v2_ = RandomBytes(3100, 2);  // 13 chunks of 256
     artifact_ = Sign(v2_, 2);
-    count_ = fleet::ChunkCount(static_cast<uint32_t>(v2_.size()), kChunk);
+    count_ = fleet::ChunkCount(static_cast<uint32_t>(v2_.size()), kWindowTestChunk);
     ASSERT_EQ(device_.Provision(RandomBytes(2900, 1), 1), AgentStatus::kOk);
     ASSERT_EQ(device_.Boot(), AgentStatus::kOk);
   }
@@ -28,9 +28,9 @@ class OtaWindowTest : public ::testing::Test {
       acks += sent.topic.size() >= 7 && sent.topic.compare(sent.topic.size() - 7, 7, "ota/ack") == 0;
     return acks;
   }
-  AgentStatus Chunk(uint32_t index) { return device_.Chunk(artifact_, kOffer, kChunk, index); }
+  AgentStatus Chunk(uint32_t index) { return device_.Chunk(artifact_, kWindowTestOffer, kWindowTestChunk, index); }
   AgentStatus CorruptChunk(uint32_t index) {
-    auto payload = fleet::EncodeChunk(artifact_, kOffer, kChunk, index);
+    auto payload = fleet::EncodeChunk(artifact_, kWindowTestOffer, kWindowTestChunk, index);
     payload.back() ^= 0x40;
     return device_.agent->OnMessage("tf/dev-a/ota/chunk", payload.data(),
                                     static_cast<uint32_t>(payload.size()));
@@ -45,14 +45,14 @@ class OtaWindowTest : public ::testing::Test {
     EXPECT_EQ(device_.RunningImage(), v2_);
   }
 
-  SimDevice device_{kSlotBytes, wire::kArtifactFirmware};
+  SimDevice device_{kWindowTestSlotBytes, wire::kArtifactFirmware};
   std::vector<uint8_t> v2_;
   fleet::SignedArtifact artifact_;
   uint32_t count_ = 0;
 };
 
 TEST_F(OtaWindowTest, InOrderWindowIsAckedCumulativelyPerChunk) {
-  ASSERT_EQ(device_.Offer(artifact_, kOffer, kChunk), AgentStatus::kOk);
+  ASSERT_EQ(device_.Offer(artifact_, kWindowTestOffer, kWindowTestChunk), AgentStatus::kOk);
   EXPECT_EQ(device_.transport.LastAck().status, fleet::AckStatus::kAccepted);
   // A window of 4 arrives back to back: each written chunk answers progress(next).
   for (uint32_t i = 0; i < 4; ++i) {
@@ -64,7 +64,7 @@ TEST_F(OtaWindowTest, InOrderWindowIsAckedCumulativelyPerChunk) {
 }
 
 TEST_F(OtaWindowTest, LostChunkInWindowIsReportedOnceThenResentFromTheGap) {
-  ASSERT_EQ(device_.Offer(artifact_, kOffer, kChunk), AgentStatus::kOk);
+  ASSERT_EQ(device_.Offer(artifact_, kWindowTestOffer, kWindowTestChunk), AgentStatus::kOk);
   ASSERT_EQ(Chunk(0), AgentStatus::kOk);
   ASSERT_EQ(Chunk(1), AgentStatus::kOk);
   // Chunk 2 is lost; 3, 4, 5 of the same window arrive.
@@ -82,7 +82,7 @@ TEST_F(OtaWindowTest, LostChunkInWindowIsReportedOnceThenResentFromTheGap) {
 }
 
 TEST_F(OtaWindowTest, CorruptedChunkInsideWindowIsAskedForAgainAndNeverWritten) {
-  ASSERT_EQ(device_.Offer(artifact_, kOffer, kChunk), AgentStatus::kOk);
+  ASSERT_EQ(device_.Offer(artifact_, kWindowTestOffer, kWindowTestChunk), AgentStatus::kOk);
   ASSERT_EQ(Chunk(0), AgentStatus::kOk);
   const size_t acks_before = AcksSent();
   EXPECT_EQ(CorruptChunk(1), AgentStatus::kChunkCrcMismatch);
@@ -100,7 +100,7 @@ TEST_F(OtaWindowTest, CorruptedChunkInsideWindowIsAskedForAgainAndNeverWritten) 
 }
 
 TEST_F(OtaWindowTest, DisconnectMidWindowResumesFromTheNextChunk) {
-  ASSERT_EQ(device_.Offer(artifact_, kOffer, kChunk), AgentStatus::kOk);
+  ASSERT_EQ(device_.Offer(artifact_, kWindowTestOffer, kWindowTestChunk), AgentStatus::kOk);
   for (uint32_t i = 0; i < 5; ++i) ASSERT_EQ(Chunk(i), AgentStatus::kOk);
   // The link drops with chunks 5..8 in flight: they are lost (clean session).
   device_.transport.online = false;
@@ -110,7 +110,7 @@ TEST_F(OtaWindowTest, DisconnectMidWindowResumesFromTheNextChunk) {
   EXPECT_EQ(device_.transport.LastAck().status, fleet::AckStatus::kAccepted);
   EXPECT_EQ(device_.transport.LastAck().next_chunk, 5u);
   // The server also re-sends the same offer on the device's state: resume, not restart.
-  ASSERT_EQ(device_.Offer(artifact_, kOffer, kChunk), AgentStatus::kOk);
+  ASSERT_EQ(device_.Offer(artifact_, kWindowTestOffer, kWindowTestChunk), AgentStatus::kOk);
   EXPECT_EQ(device_.transport.LastAck().status, fleet::AckStatus::kAccepted);
   EXPECT_EQ(device_.transport.LastAck().next_chunk, 5u);
   // A late chunk of the old window (before the rewind reached the server) is a duplicate or a
@@ -122,7 +122,7 @@ TEST_F(OtaWindowTest, DisconnectMidWindowResumesFromTheNextChunk) {
 
 TEST_F(OtaWindowTest, OfferWithChunksLargerThanTheDeviceBufferIsRefusedWithItsLimit) {
   // Default receive buffer: 1024 bytes.
-  ASSERT_EQ(device_.Offer(artifact_, kOffer, 2048), AgentStatus::kChunkTooLarge);
+  ASSERT_EQ(device_.Offer(artifact_, kWindowTestOffer, 2048), AgentStatus::kChunkTooLarge);
   fleet::AckMessage refused = device_.transport.LastAck();
   EXPECT_EQ(refused.status, fleet::AckStatus::kRefused);
   EXPECT_EQ(refused.detail, static_cast<uint8_t>(AgentStatus::kChunkTooLarge));
@@ -131,13 +131,13 @@ TEST_F(OtaWindowTest, OfferWithChunksLargerThanTheDeviceBufferIsRefusedWithItsLi
   // A board with a 512-byte buffer says 512; the same offer id with chunks that fit is taken.
   device_.config.max_chunk_bytes = 512;
   ASSERT_EQ(device_.Boot(), AgentStatus::kOk);
-  ASSERT_EQ(device_.Offer(artifact_, kOffer, 1024), AgentStatus::kChunkTooLarge);
+  ASSERT_EQ(device_.Offer(artifact_, kWindowTestOffer, 1024), AgentStatus::kChunkTooLarge);
   EXPECT_EQ(device_.transport.LastAck().next_chunk, 512u);
-  ASSERT_EQ(device_.Offer(artifact_, kOffer, kChunk), AgentStatus::kOk);
+  ASSERT_EQ(device_.Offer(artifact_, kWindowTestOffer, kWindowTestChunk), AgentStatus::kOk);
   EXPECT_EQ(device_.transport.LastAck().status, fleet::AckStatus::kAccepted);
   // A chunk message carrying more than the buffer (a server bug, or an attack) is not written.
   ASSERT_EQ(Chunk(0), AgentStatus::kOk);
-  const auto oversized = fleet::EncodeChunk(artifact_, kOffer, 1024, 0);  // 1024 data bytes
+  const auto oversized = fleet::EncodeChunk(artifact_, kWindowTestOffer, 1024, 0);  // 1024 data bytes
   std::vector<uint8_t> as_chunk_one = oversized;
   wire::PutU32(as_chunk_one.data() + wire::kHeaderBytes + 4, 1);  // claims to be chunk 1
   EXPECT_EQ(device_.agent->OnMessage("tf/dev-a/ota/chunk", as_chunk_one.data(),
