@@ -7,6 +7,7 @@ Usage: write_runtime_json.py WORK OUT
 """
 import json
 import os
+import subprocess
 import sys
 
 # Quoted from the runtime issue (TFLM, counted with the same qemu-m4 harness, compiler, flags).
@@ -36,6 +37,22 @@ def section_sizes(path):
         elif name.startswith(".bss") or name.startswith(".noinit"):
             ram += size
     return flash, ram
+
+
+def measured_commit():
+    """The commit the figures belong to, and whether runtime/format/bench sources differed from it
+    (uncommitted edits would make the figures belong to no commit)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "runtime",
+                                "format", "bench", "toolchain/format", "toolchain/planner",
+                                ":!bench/results", ":!bench/common/write_runtime_json.py"],
+                               capture_output=True, text=True, check=True).stdout.strip() != ""
+        return {"commit": commit, "uncommitted_changes_in_measured_sources": dirty}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "uncommitted_changes_in_measured_sources": None}
 
 
 def main():
@@ -74,7 +91,9 @@ def main():
                     "arena_bytes": int(kv["arena_bytes"]), "flash_bytes": flash,
                     "ram_bytes": ram, "model_bytes": int(kv["model_bytes"]),
                     "code_bytes": flash - int(kv["model_bytes"]),
-                    "stack_bytes": int(kv["stack_bytes"]), "output_checksum": checksum,
+                    "stack_bytes": int(kv["stack_bytes"]),
+                    "ram_with_stack_bytes": ram + int(kv["stack_bytes"]),
+                    "output_checksum": checksum,
                     "output_matches_host": checksum == expected}
                 peer_kernels = "tflm_cmsis_nn" if kernels == "optimized" else "tflm_reference"
                 peer = next((t for t in TFLM if t["model"] == model and t["opt_level"] == level
@@ -103,6 +122,7 @@ def main():
                            "arena": round(r["arena_bytes"] / peer["arena_bytes"], 3),
                            "code_bytes": round(code / peer_code, 3),
                            "goal_instructions_le_0_7": r["instructions_per_inference"] <= 0.7 * peer["instructions_per_inference"],
+                           "goal_arena_le_tflm": r["arena_bytes"] <= peer["arena_bytes"],
                            "goal_code_le_0_5": code <= 0.5 * peer_code})
     doc = {
         "description": "TinyForge runtime benchmarks: AD autoencoder and KWS DS-CNN (int8, weights "
@@ -113,7 +133,12 @@ def main():
                        "flash = loader + interpreter + those ops + blob + BSP, code_bytes = "
                        "flash - model_bytes (the blob), arena = the planner's figure (checked "
                        "equal to the Interpreter's). Host latency runs the same blobs through "
-                       "the Interpreter with the reference kernels.",
+                       "the Interpreter with the reference kernels. ram_bytes = .data + .bss of "
+                       "the linked image (arm-none-eabi-size -A): static RAM only, here the arena; "
+                       "the BSP's stack (64 KiB reserved at the top of RAM, not a section) is not "
+                       "in it: stack_bytes is its measured high-water mark (the Interpreter object "
+                       "lives on the stack), ram_with_stack_bytes = ram_bytes + stack_bytes.",
+        "measured": measured_commit(),
         "results": results,
         "tflm_baseline": [dict(t, target="cortex-m4 (qemu mps2-an386)", quoted=True,
                                source="runtime issue text, same qemu-m4 harness") for t in TFLM],
