@@ -4,6 +4,8 @@
 #include <fstream>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "toolchain/cli/commands.h"
 #include "toolchain/data/csv_reader.h"
 #include "toolchain/data/inspect.h"
@@ -43,10 +45,34 @@ Result<TimeSeries> ReadAny(const DataOptions& options) {
                               "' (expected .csv, .f32 with a .json sidecar, or .wav)");
 }
 
-int RunInspect(const DataOptions& options) {
+// `--json`: the same facts as the text report, machine-readable (the low-code UI reads it).
+nlohmann::json InspectionJson(const toolchain::InspectionReport& report) {
+  nlohmann::json channels = nlohmann::json::array();
+  for (const auto& c : report.channels) {
+    channels.push_back({{"name", c.name}, {"min", c.min}, {"max", c.max}, {"mean", c.mean},
+                        {"missing", c.missing_count}, {"longest_gap", c.longest_gap}});
+  }
+  nlohmann::json classes = nlohmann::json::object();
+  for (const auto& [label, count] : report.class_counts) classes[label] = count;
+  return {{"source", report.source},
+          {"samples", report.sample_count},
+          {"sample_rate_hz", report.sample_rate_hz},
+          {"rate_from_timestamps", report.rate_from_timestamps},
+          {"timestamp_gaps", report.timestamp_gaps},
+          {"largest_step", report.largest_step},
+          {"channels", channels},
+          {"class_counts", classes}};
+}
+
+int RunInspect(const DataOptions& options, bool as_json) {
   auto dataset = ReadAny(options);
   if (!dataset.ok()) return Fail(dataset.error().message);
-  std::printf("%s", toolchain::Inspect(*dataset).ToText().c_str());
+  const auto report = toolchain::Inspect(*dataset);
+  if (as_json) {
+    std::printf("%s\n", InspectionJson(report).dump(2).c_str());
+  } else {
+    std::printf("%s", report.ToText().c_str());
+  }
   return 0;
 }
 
@@ -84,20 +110,45 @@ Result<void> WriteCleanCsv(const TimeSeries& data, const std::string& path) {
   return {};
 }
 
-int RunClean(const DataOptions& options, uint32_t max_gap, const std::string& out_path) {
+struct CleanCommandOptions {
+  uint32_t max_gap = 16;
+  std::string method = "linear";
+  std::string out_path;
+  bool as_json = false;
+};
+
+int RunClean(const DataOptions& options, const CleanCommandOptions& command) {
   auto dataset = ReadAny(options);
   if (!dataset.ok()) return Fail(dataset.error().message);
   toolchain::CleanOptions clean;
-  clean.max_gap = max_gap;
+  clean.max_gap = command.max_gap;
+  clean.method = command.method == "hold-last" ? tinyforge::dsp::InterpolationMethod::kHoldLast
+                                               : tinyforge::dsp::InterpolationMethod::kLinear;
   auto report = toolchain::Clean(*dataset, clean);
   if (!report.ok()) return Fail(report.error().message);
-  std::printf("filled %zu missing samples\n", report->filled_samples);
-  if (out_path.empty()) return 0;
-  if (auto written = WriteCleanCsv(*dataset, out_path); !written.ok()) {
-    return Fail(written.error().message);
+  if (!command.out_path.empty()) {
+    if (auto written = WriteCleanCsv(*dataset, command.out_path); !written.ok()) {
+      return Fail(written.error().message);
+    }
   }
-  std::printf("wrote %s (%zu samples, %zu channels)\n", out_path.c_str(), dataset->sample_count(),
-              dataset->channels.size());
+  if (command.as_json) {
+    nlohmann::json out = {{"source", options.path},
+                          {"method", command.method},
+                          {"max_gap", command.max_gap},
+                          {"filled_samples", report->filled_samples},
+                          {"samples", dataset->sample_count()},
+                          {"channels", dataset->channels.size()},
+                          {"out", command.out_path.empty() ? nlohmann::json() : nlohmann::json(command.out_path)},
+                          {"after", InspectionJson(toolchain::Inspect(*dataset))}};
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("filled %zu missing samples (%s, max gap %u)\n", report->filled_samples,
+              command.method.c_str(), command.max_gap);
+  if (!command.out_path.empty()) {
+    std::printf("wrote %s (%zu samples, %zu channels)\n", command.out_path.c_str(),
+                dataset->sample_count(), dataset->channels.size());
+  }
   return 0;
 }
 
@@ -116,16 +167,21 @@ void AddDataCommands(CLI::App& app, int* exit_code) {
   auto inspect_options = std::make_shared<DataOptions>();
   auto* inspect = data->add_subcommand("inspect", "Rates, gaps, ranges, missing values, class balance");
   AddReadOptions(inspect, inspect_options);
-  inspect->callback([=] { *exit_code = RunInspect(*inspect_options); });
+  auto inspect_json = std::make_shared<bool>(false);
+  inspect->add_flag("--json", *inspect_json, "print the report as JSON");
+  inspect->callback([=] { *exit_code = RunInspect(*inspect_options, *inspect_json); });
 
   auto clean_options = std::make_shared<DataOptions>();
-  auto max_gap = std::make_shared<uint32_t>(16);
-  auto out = std::make_shared<std::string>();
-  auto* clean = data->add_subcommand("clean", "Interpolate missing values (linear, up to --max-gap)");
+  auto command = std::make_shared<CleanCommandOptions>();
+  auto* clean = data->add_subcommand(
+      "clean", "Fill missing values (linear or hold-last, up to --max-gap) and write the data as CSV");
   AddReadOptions(clean, clean_options);
-  clean->add_option("--max-gap", *max_gap, "longest run of missing samples to fill");
-  clean->add_option("--out", *out, "where to write the cleaned data");
-  clean->callback([=] { *exit_code = RunClean(*clean_options, *max_gap, *out); });
+  clean->add_option("--max-gap", command->max_gap, "longest run of missing samples to fill (a longer one is an error naming where it starts)");
+  clean->add_option("--method", command->method, "linear | hold-last")
+      ->check(CLI::IsMember({"linear", "hold-last"}));
+  clean->add_option("--out", command->out_path, "where to write the cleaned CSV (temporary file + rename)");
+  clean->add_flag("--json", command->as_json, "print the report as JSON");
+  clean->callback([=] { *exit_code = RunClean(*clean_options, *command); });
 }
 
 }  // namespace tinyforge::cli

@@ -37,7 +37,7 @@ int RunModelInspect(const std::string& path, bool as_json) {
 }
 
 int RunPackage(const std::string& path, const std::string& target_name, const std::string& out_dir,
-               std::string name) {
+               std::string name, bool as_json) {
   auto target = toolchain::ParsePackageTarget(target_name);
   if (!target.ok()) return Fail(target.error().message);
   auto bytes = ReadFileBytes(path);
@@ -49,6 +49,18 @@ int RunPackage(const std::string& path, const std::string& target_name, const st
   request.model_card = {{"name", name}};
   auto report = toolchain::WritePackage(*target, request, out_dir);
   if (!report.ok()) return Fail(report.error().message);
+  if (as_json) {
+    const nlohmann::json out = {{"model", path},
+                                {"target", target_name},
+                                {"directory", report->directory.string()},
+                                {"model_card", (report->directory / "model-card.jsonld").string()},
+                                {"ops", report->ops},
+                                {"arena_bytes", report->arena_bytes},
+                                {"model_bytes", report->model_bytes},
+                                {"files", report->source_files}};
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
   std::printf("wrote %s package to %s (%zu ops, arena %u B, model %llu B)\n", target_name.c_str(),
               report->directory.c_str(), report->ops.size(), report->arena_bytes,
               static_cast<unsigned long long>(report->model_bytes));
@@ -74,7 +86,9 @@ void AddModelCommands(CLI::App& app, int* exit_code) {
   package->add_option("--target", *target, "c | arduino | firmware")->required();
   package->add_option("--out", *out_dir, "output folder (replaced)")->required();
   package->add_option("--name", *name, "package name (default: the model file's name)");
-  package->callback([=] { *exit_code = RunPackage(*blob_path, *target, *out_dir, *name); });
+  auto package_json = std::make_shared<bool>(false);
+  package->add_flag("--json", *package_json, "print what was written as JSON");
+  package->callback([=] { *exit_code = RunPackage(*blob_path, *target, *out_dir, *name, *package_json); });
 }
 
 }  // namespace tinyforge::cli

@@ -16,6 +16,7 @@
 #include "toolchain/passes/quantize.h"
 #include "toolchain/passes/standardize.h"
 #include "toolchain/pipeline/pipeline_data.h"
+#include "toolchain/pipeline/pipeline_output.h"
 #include "toolchain/train/autoencoder.h"
 #include "toolchain/train/dataset.h"
 #include "toolchain/train/metrics.h"
@@ -342,7 +343,22 @@ json ModelCard(const PipelineSpec& spec, const PipelineData& data, const json& c
           {"tf:runtimeVersion", TINYFORGE_VERSION}};
 }
 
-Result<json> PackageAndRun(const PipelineSpec& spec, const PipelineData& data,
+Result<void> KeepFirmwareImage(const fs::path& work, const fs::path& image_dir) {
+  std::error_code error;
+  fs::create_directories(image_dir, error);
+  if (error) return MakeError(image_dir.string() + ": " + error.message());
+  for (const auto& entry : fs::directory_iterator(work)) {
+    if (entry.path().extension() != ".elf") continue;
+    fs::rename(entry.path(), image_dir / entry.path().filename(), error);
+    if (error) return MakeError(entry.path().string() + ": " + error.message());
+  }
+  fs::remove_all(work, error);
+  return {};
+}
+
+// spec.output_dir is the run's staging folder; final_dir is where the outputs will be published
+// (the paths the report names).
+Result<json> PackageAndRun(const PipelineSpec& spec, const fs::path& final_dir, const PipelineData& data,
                            const ClassifierOutcome& classifier, Stages& stages) {
   PackageRequest request;
   request.blob = classifier.blob;
@@ -364,12 +380,16 @@ Result<json> PackageAndRun(const PipelineSpec& spec, const PipelineData& data,
     }
     auto report = WritePackage(*target, per_target, spec.output_dir / "package" / target_name);
     if (!report.ok()) return report.error();
-    out[target_name] = {{"directory", report->directory.string()}, {"ops", report->ops}};
+    out[target_name] = {{"directory", (final_dir / "package" / target_name).string()}, {"ops", report->ops}};
     if (*target != PackageTarget::kFirmware || !spec.package.run_on_qemu) continue;
 
     stages.Begin("device", "building the firmware and running it on QEMU mps2-an386 (Cortex-M4)");
-    auto run = BuildAndRunFirmware(report->directory, spec.output_dir / "build" / "firmware");
+    // A CMake build tree records its absolute path, so it is built in a work folder and only the
+    // image is kept: build/firmware/<name>_firmware.elf.
+    const fs::path work = spec.output_dir / "build" / "firmware-work";
+    auto run = BuildAndRunFirmware(report->directory, work);
     if (!run.ok()) return run.error();
+    TINYFORGE_TRY(KeepFirmwareImage(work, spec.output_dir / "build" / "firmware"));
     size_t identical = 0, same_prediction = 0;
     const size_t classes = data.class_names.size();
     for (size_t k = 0; k < sample_rows.size(); ++k) {
@@ -456,7 +476,11 @@ std::string TextReport(const json& report) {
 
 }  // namespace
 
-Result<PipelineReport> RunPipeline(const PipelineSpec& spec, const ProgressCallback& progress) {
+namespace {
+
+// Every stage, writing into spec.output_dir (the staging folder).
+Result<PipelineReport> RunPipelineStages(const PipelineSpec& spec, const fs::path& final_dir,
+                                         const ProgressCallback& progress) {
   json report = {{"name", spec.name}, {"stages", json::array()}};
   Stages stages(progress, report["stages"]);
 
@@ -492,7 +516,7 @@ Result<PipelineReport> RunPipeline(const PipelineSpec& spec, const ProgressCallb
     report["anomaly"] = *anomaly;
   }
   if (classifier && !spec.package.targets.empty()) {
-    auto packages = PackageAndRun(spec, *data, *classifier, stages);
+    auto packages = PackageAndRun(spec, final_dir, *data, *classifier, stages);
     if (!packages.ok()) return packages.error();
     report["packages"] = *packages;
   }
@@ -505,6 +529,19 @@ Result<PipelineReport> RunPipeline(const PipelineSpec& spec, const ProgressCallb
   TINYFORGE_TRY(WriteBytes(spec.output_dir / "report.json",
                            std::vector<uint8_t>(dumped.begin(), dumped.end())));
   return result;
+}
+
+}  // namespace
+
+Result<PipelineReport> RunPipeline(const PipelineSpec& spec, const ProgressCallback& progress) {
+  auto output = PipelineOutput::Create(spec.output_dir);
+  if (!output.ok()) return output.error();
+  PipelineSpec staged = spec;
+  staged.output_dir = output->staging();
+  auto report = RunPipelineStages(staged, output->final_dir(), progress);
+  if (!report.ok()) return report.error();  // the staging folder goes with `output`
+  TINYFORGE_TRY(output->Publish());
+  return report;
 }
 
 }  // namespace tinyforge::toolchain

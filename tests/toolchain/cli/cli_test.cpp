@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/toolchain/cli/tinyforge_tool.h"
 #include "toolchain/verify/firmware_runner.h"
 
@@ -94,6 +96,64 @@ TEST(CliTest, DataInspectRejectsARaggedCsvNamingTheLine) {
   std::string output;
   EXPECT_EQ(RunTool("data inspect " + ShellQuote(csv.string()), &output), 1);
   EXPECT_NE(output.find("ragged.csv:3"), std::string::npos) << output;
+}
+
+// Issue 3: `--json` where a command reports results; data inspect gives every fact of its text report.
+TEST(CliTest, DataInspectJsonIsValidAndComplete) {
+  const fs::path csv = WriteCliInput("signal_json.csv", "t,x,y,label\n0,1.0,5,a\n0.5,,6,a\n1.0,3.0,7,b\n2.0,4.0,8,b\n");
+  std::string output;
+  ASSERT_EQ(RunTool("data inspect " + ShellQuote(csv.string()) +
+                        " --timestamp-column t --label-column label --json 2>/dev/null",
+                    &output),
+            0)
+      << output;
+  const auto report = nlohmann::json::parse(output, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << output;
+  EXPECT_EQ(report["samples"], 4);
+  EXPECT_DOUBLE_EQ(report["sample_rate_hz"].get<double>(), 2.0);  // median step 0.5
+  EXPECT_EQ(report["timestamp_gaps"], 1);                            // the 1.0 -> 2.0 step
+  ASSERT_EQ(report["channels"].size(), 2u);
+  EXPECT_EQ(report["channels"][0]["name"], "x");
+  EXPECT_EQ(report["channels"][0]["missing"], 1);
+  EXPECT_EQ(report["channels"][0]["min"], 1.0);
+  EXPECT_EQ(report["channels"][0]["max"], 4.0);
+  EXPECT_EQ(report["channels"][1]["missing"], 0);
+  EXPECT_EQ(report["class_counts"], (nlohmann::json{{"a", 2}, {"b", 2}}));
+}
+
+TEST(CliTest, DataCleanHoldLastRepeatsTheLastValueAndReportsJson) {
+  const fs::path csv = WriteCliInput("gappy_hold.csv", "t,x\n0,1.0\n1,\n2,\n3,4.0\n");
+  const fs::path out = fs::path(TINYFORGE_BINARY_DIR) / "test-cli" / "clean_hold.csv";
+  fs::remove(out);
+  std::string output;
+  ASSERT_EQ(RunTool("data clean " + ShellQuote(csv.string()) + " --timestamp-column t --max-gap 2 --method hold-last --json --out " +
+                        ShellQuote(out.string()) + " 2>/dev/null",
+                    &output),
+            0)
+      << output;
+  const auto report = nlohmann::json::parse(output, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << output;
+  EXPECT_EQ(report["method"], "hold-last");
+  EXPECT_EQ(report["filled_samples"], 2);
+  EXPECT_EQ(report["after"]["channels"][0]["missing"], 0);
+  std::ifstream stream(out);
+  std::stringstream text;
+  text << stream.rdbuf();
+  EXPECT_EQ(text.str(), "timestamp,x\n0,1\n1,1\n2,1\n3,4\n");
+  EXPECT_EQ(RunTool("data clean " + ShellQuote(csv.string()) + " --method cubic", &output), 2);
+}
+
+TEST(CliTest, DataCleanGapLongerThanMaxGapFailsNamingTheLineAndWritesNothing) {
+  const fs::path csv = WriteCliInput("gappy_long.csv", "t,x\n0,1.0\n1,\n2,\n3,\n4,4.0\n");
+  const fs::path out = fs::path(TINYFORGE_BINARY_DIR) / "test-cli" / "clean_long.csv";
+  fs::remove(out);
+  std::string output;
+  EXPECT_EQ(RunTool("data clean " + ShellQuote(csv.string()) + " --timestamp-column t --max-gap 2 --out " +
+                        ShellQuote(out.string()),
+                    &output),
+            1);
+  EXPECT_NE(output.find("gappy_long.csv:3"), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(out));
 }
 
 }  // namespace

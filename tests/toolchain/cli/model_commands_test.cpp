@@ -2,6 +2,7 @@
 // exit codes, outputs checked against independent computations, and bad input named precisely.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -138,6 +139,44 @@ TEST_F(ModelCommandsTest, EvalOnHostMatchesAnIndependentFloatRun) {
     }
   EXPECT_EQ(total, test_->rows.size());
   EXPECT_NEAR(report["host"]["accuracy"].get<double>(), static_cast<double>(diagonal) / static_cast<double>(total), 1e-12);
+}
+
+// Issue 3: "deterministic for a seed" as a user checks it: the same command twice gives the same
+// .tfm bytes (same file name, so the model id in the metadata is the same too).
+TEST_F(ModelCommandsTest, TrainTwiceWithTheSameSeedWritesIdenticalBytes) {
+  ASSERT_EQ(train_status_, 0) << *train_output_;
+  const fs::path again_dir = Dir() / "again";
+  fs::create_directories(again_dir);
+  const fs::path again = again_dir / "mlp.tfm";
+  std::string output;
+  ASSERT_EQ(RunTool("train --data " + Q(*train_csv_) + " --label-column y --kind mlp --hidden 16,8 "
+                    "--epochs 60 --seed 3 --out " + Q(again), &output), 0) << output;
+  auto first = ReadFileBytes(model_->string());
+  auto second = ReadFileBytes(again.string());
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_TRUE(*first == *second);
+  const fs::path other_seed = again_dir / "mlp_seed4.tfm";
+  ASSERT_EQ(RunTool("train --data " + Q(*train_csv_) + " --label-column y --kind mlp --hidden 16,8 "
+                    "--epochs 60 --seed 4 --out " + Q(other_seed), &output), 0) << output;
+  auto third = ReadFileBytes(other_seed.string());
+  ASSERT_TRUE(third.ok());
+  EXPECT_FALSE(*first == *third);  // the seed matters (the check above can fail)
+}
+
+TEST_F(ModelCommandsTest, PackageJsonNamesWhatItWrote) {
+  ASSERT_EQ(train_status_, 0) << *train_output_;
+  const fs::path out = Dir() / "package_c";
+  std::string output;
+  ASSERT_EQ(RunTool("package " + Q(*model_) + " --target c --out " + Q(out) + " --json 2>/dev/null", &output), 0)
+      << output;
+  const json report = json::parse(output, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << output;
+  EXPECT_EQ(report["target"], "c");
+  EXPECT_EQ(fs::path(report["directory"].get<std::string>()), fs::absolute(out));
+  EXPECT_TRUE(fs::exists(report["model_card"].get<std::string>()));
+  EXPECT_EQ(report["model_bytes"].get<uint64_t>(), fs::file_size(*model_));
+  EXPECT_GT(report["arena_bytes"].get<uint32_t>(), 0u);
+  EXPECT_NE(std::find(report["ops"].begin(), report["ops"].end(), "FullyConnected"), report["ops"].end());
 }
 
 TEST_F(ModelCommandsTest, QuantizeKeepsAccuracyAndReportsBoth) {

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <fstream>
 
 #include "tests/toolchain/emit/server_card_check.h"
@@ -49,6 +51,19 @@ TEST(PipelineRunnerTest, CwruEndToEndInt8MatchesFloatAndDeviceMatchesHost) {
     EXPECT_TRUE(LoadBlob(*bytes).ok()) << name;
   }
   EXPECT_TRUE(fs::exists(spec->output_dir / "report.json"));
+  // Published from the staging folder: the report names the final folders, the firmware image is
+  // kept (not the build tree, whose CMake cache would name the staging path), nothing is left beside.
+  EXPECT_EQ(json["packages"]["firmware"]["directory"].get<std::string>(),
+            (fs::absolute(spec->output_dir) / "package" / "firmware").lexically_normal().string());
+  size_t images = 0;
+  for (const auto& entry : fs::directory_iterator(spec->output_dir / "build" / "firmware")) {
+    EXPECT_EQ(entry.path().extension(), ".elf") << entry.path();
+    ++images;
+  }
+  EXPECT_EQ(images, 1u);
+  for (const auto& entry : fs::directory_iterator(spec->output_dir.parent_path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".cwru_small.tmp-"), std::string::npos) << entry.path();
+  }
 
   // The deployed anomaly model carries the int8 threshold its report scores against (it carried
   // the float model's, which differs by the quantization error: devices alerted at the wrong level).
@@ -84,6 +99,41 @@ TEST(PipelineRunnerTest, MissingDataFailsNamingThePath) {
   EXPECT_NE(report.error().message.find("/nonexistent/cwru"), std::string::npos)
       << report.error().message;
   EXPECT_FALSE(fs::exists(spec->output_dir / "report.json"));
+}
+
+// Issue 3, bad input: a run that fails after some stages wrote their outputs leaves nothing behind
+// (no model, no package, no staging folder) and the previous run's outputs as they were.
+TEST(PipelineRunnerTest, LateFailureLeavesNoPartialOutputAndKeepsThePreviousRun) {
+  const fs::path shared = TINYFORGE_SHARED_DIR;
+  if (!fs::exists(shared / "datasets" / "cwru_bearing" / "manifest.csv")) {
+    GTEST_FAIL() << "CWRU data not found under " << shared;
+  }
+  auto spec = LoadPipelineSpec(fs::path(TINYFORGE_SOURCE_DIR) / "tests/data/pipeline/cwru_small.toml",
+                               shared);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  const fs::path parent = fs::path(TINYFORGE_BINARY_DIR) / "test-pipeline" / "late-failure";
+  fs::remove_all(parent);
+  spec->output_dir = parent / "out";
+  fs::create_directories(spec->output_dir);
+  { std::ofstream(spec->output_dir / "report.json") << "{\"previous\": true}\n"; }
+  { std::ofstream(spec->output_dir / "notes.txt") << "not the pipeline's\n"; }
+  // The classifier stage succeeds (and writes classifier.tfm), then the anomaly stage fails.
+  spec->anomaly.normal_class = "no_such_class";
+  spec->package.targets = {"c"};
+
+  auto report = RunPipeline(*spec, nullptr);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error().message.find("no_such_class"), std::string::npos) << report.error().message;
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(spec->output_dir)) left.push_back(entry.path().filename());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"notes.txt", "report.json"}));
+  std::ifstream previous(spec->output_dir / "report.json");
+  std::string text((std::istreambuf_iterator<char>(previous)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "{\"previous\": true}\n");
+  size_t entries_beside = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(parent)) ++entries_beside;
+  EXPECT_EQ(entries_beside, 1u) << "a staging folder was left next to the output";
 }
 
 }  // namespace
