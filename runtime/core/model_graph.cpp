@@ -51,6 +51,8 @@ uint32_t ParamsBytesFor(uint16_t opcode) {
       return sizeof(format::SoftmaxParams);
     case format::OpCode::kConcat:
       return sizeof(format::ConcatParams);
+    case format::OpCode::kTreeEnsemble:
+      return sizeof(format::TreeEnsembleParams);
     default:
       return 0;
   }
@@ -174,6 +176,9 @@ Status Model::LoadOperators() {
         return Status::kBadParams;
       }
       TINYFORGE_RETURN_IF_ERROR(CheckParams(op.opcode, op_params(i), tensors_[output].rank));
+    }
+    if (op.opcode == static_cast<uint16_t>(format::OpCode::kTreeEnsemble)) {
+      TINYFORGE_RETURN_IF_ERROR(CheckTreeEnsemble(i));  // model_trees.cpp
     }
   }
   return Status::kOk;

@@ -1,10 +1,11 @@
-// Writes the libFuzzer seed corpus: valid blobs from ModelBuilder (the reference test model and a
-// few variants), one file each, into the directory given as argv[1].
+// Writes the libFuzzer seed corpus: valid blobs from ModelBuilder (the reference test model, a
+// few variants and two TreeEnsemble forests), one file each, into the directory given as argv[1].
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "tests/runtime/core/test_models.h"
+#include "tests/runtime/core/tree_test_models.h"
 #include "toolchain/format/blob_reader.h"
 
 int main(int argc, char** argv) {
@@ -42,6 +43,17 @@ int main(int argc, char** argv) {
     auto blob = builder.Build();
     if (!blob.ok()) return 1;
     blobs.push_back(*blob);
+  }
+  // TreeEnsemble forests: a classifier and an isolation-score forest (mutations hit the loader's
+  // index proofs: children, features, leaf rows, roots).
+  blobs.push_back(testing::BuildTreeModel(testing::TreeModelSpec{}));
+  {
+    testing::TreeModelSpec isolation;
+    isolation.outputs = isolation.output_width = 1;
+    isolation.leaves = {1.0f, 2.0f, 3.0f, 4.0f, 5.0f};
+    isolation.params.mode = static_cast<uint8_t>(format::TreeEnsembleMode::kIsolationScore);
+    isolation.params.score_normalizer = 4.0f;
+    blobs.push_back(testing::BuildTreeModel(isolation));
   }
   for (size_t i = 0; i < blobs.size(); ++i) {
     const std::string path = std::string(argv[1]) + "/seed_" + std::to_string(i) + ".tfm";

@@ -81,6 +81,8 @@ Result<OpParams> ParamsOf(const IrNode& node) {
       return OpParams{format::SoftmaxParams{p.softmax_beta}};
     case OpCode::kConcat:
       return OpParams{format::ConcatParams{p.concat_axis}};
+    case OpCode::kTreeEnsemble:
+      return OpParams{p.tree_ensemble};
     default:
       return OpParams{std::monostate{}};
   }

@@ -50,7 +50,7 @@ struct TensorSpec {
 using OpParams = std::variant<std::monostate, format::FullyConnectedParams, format::Conv1DParams,
                               format::Conv2DParams, format::Pool2DParams,
                               format::ElementwiseParams, format::SoftmaxParams,
-                              format::ConcatParams>;
+                              format::ConcatParams, format::TreeEnsembleParams>;
 
 struct OpSpec {
   format::OpCode opcode = format::OpCode::kRelu;

@@ -72,6 +72,9 @@ NodeParams DecodeParams(const Model& model, uint32_t op) {
     case OpCode::kConcat:
       params.concat_axis = ReadParams<format::ConcatParams>(model, op).axis;
       break;
+    case OpCode::kTreeEnsemble:
+      params.tree_ensemble = ReadParams<format::TreeEnsembleParams>(model, op);
+      break;
     default:
       break;
   }
@@ -136,6 +139,16 @@ Result<Graph> ReadTfmGraph(std::span<const uint8_t> blob, const std::string& sou
     IrTensor tensor;
     tensor.name = std::to_string(t);  // built in two steps: GCC 12 -O3 warns on "t" + string
     tensor.name.insert(tensor.name.begin(), 't');
+    // The writer embeds names as metadata "tensor.<t>.name" referenced by name_key; reading
+    // them back keeps read -> emit byte-identical (found by the tfm mutation test's round trip).
+    MetadataValue name_value{};
+    const char* name_key = nullptr;
+    uint32_t name_key_bytes = 0;
+    if (record.name_key != format::kNone32 &&
+        model.MetadataAt(record.name_key, &name_key, &name_key_bytes, &name_value) == Status::kOk &&
+        name_value.type == format::MetadataType::kString && name_value.byte_count > 0) {
+      tensor.name = MetadataText(name_value);
+    }
     tensor.dtype = static_cast<DType>(record.dtype);
     tensor.shape.assign(record.dims, record.dims + record.rank);
     tensor.is_constant = record.kind == static_cast<uint8_t>(format::TensorKind::kConstant);

@@ -232,6 +232,8 @@ class Executor {
       case OpCode::kConcat:
         Concat(node, out);
         return {};
+      case OpCode::kTreeEnsemble:  // integer forest arrays: refused above, run by the runtime
+        return MakeError("TreeEnsemble runs on the runtime (RunBlobOnHost), not the float executor");
     }
     return MakeError("unsupported op");
   }

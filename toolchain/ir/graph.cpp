@@ -220,6 +220,14 @@ Result<std::vector<uint32_t>> InferOutputShape(const Graph& graph, const IrNode&
     case OpCode::kQuantize:
     case OpCode::kDequantize:
       return in;
+    case OpCode::kTreeEnsemble: {
+      // The runtime proves the forest's indices; here only the output shape [batch, outputs].
+      const IrTensor* leaves = InputTensor(graph, node, 5);
+      if (node.inputs.size() != 6 || leaves == nullptr || leaves->shape.size() != 2)
+        return fail("TreeEnsemble needs 6 inputs, leaf_values [leaves, outputs] last");
+      if (in.size() != 2) return fail("input must be [batch, features]");
+      return std::vector<uint32_t>{in[0], leaves->shape[1]};
+    }
   }
   return fail("unknown op");
 }

@@ -52,6 +52,7 @@ struct IrTensor {
 // Conv2D/DepthwiseConv2D: activation, strides, dilations, pads, depth_multiplier.
 // Pools: filter/stride/pads (+activation). Softmax: softmax_beta. Concat: concat_axis.
 // Add/Mul: activation, and on int8 graphs the fixed-point multipliers (filled by the quantizer).
+// TreeEnsemble: tree_ensemble.
 struct NodeParams {
   FusedActivation activation = FusedActivation::kNone;
   uint32_t stride_height = 1, stride_width = 1;
@@ -62,6 +63,8 @@ struct NodeParams {
   float softmax_beta = 1.0f;
   int32_t concat_axis = 0;
   format::ElementwiseParams elementwise{};
+  // TreeEnsemble: tree count, mode and score normalizer (inputs in format/tfm.h).
+  format::TreeEnsembleParams tree_ensemble{};
 };
 
 struct IrNode {

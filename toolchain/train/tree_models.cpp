@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "kernels/reference/tree_ensemble.h"
+
 namespace tinyforge::toolchain {
 namespace {
 
@@ -24,8 +26,10 @@ int BuildIsolationTree(const Dataset& data, std::vector<size_t> rows, int depth,
                        Rng& rng, Tree& tree) {
   const int index = static_cast<int>(tree.size());
   tree.emplace_back();
+  // A leaf stores its whole path length: depth + c(rows reaching it).
+  const auto leaf_path = static_cast<float>(depth + AveragePathLength(rows.size()));
   if (depth >= max_depth || rows.size() <= 1) {
-    tree[static_cast<size_t>(index)].value = static_cast<float>(AveragePathLength(rows.size()));
+    tree[static_cast<size_t>(index)].value = leaf_path;
     return index;
   }
   const int feature = static_cast<int>(rng.Below(static_cast<uint32_t>(data.cols)));
@@ -35,7 +39,7 @@ int BuildIsolationTree(const Dataset& data, std::vector<size_t> rows, int depth,
     high = std::max(high, Feature(data, row, feature));
   }
   if (!(high > low)) {
-    tree[static_cast<size_t>(index)].value = static_cast<float>(AveragePathLength(rows.size()));
+    tree[static_cast<size_t>(index)].value = leaf_path;
     return index;
   }
   const auto threshold = static_cast<float>(rng.Uniform(low, high));
@@ -134,18 +138,18 @@ const TreeNode& Descend(const Tree& tree, const Dataset& data, size_t row, int* 
 
 }  // namespace
 
+// Float32 sums in tree order, one division and kernels::IsolationScore: the device kernel's exact
+// arithmetic, so the exported model reproduces these scores (and the threshold decisions) bit for bit.
 std::vector<float> IsolationForest::Score(const Dataset& data) const {
   std::vector<float> scores(data.rows, 0.0f);
-  const double normalizer = AveragePathLength(sample_size);
   for (size_t row = 0; row < data.rows; ++row) {
-    double total = 0.0;
+    float total = 0.0f;
     for (const Tree& tree : trees) {
       int depth = 0;
-      const TreeNode& leaf = Descend(tree, data, row, &depth);
-      total += depth + static_cast<double>(leaf.value);
+      total += Descend(tree, data, row, &depth).value;
     }
-    const double mean = total / static_cast<double>(trees.size());
-    scores[row] = static_cast<float>(std::pow(2.0, -mean / normalizer));
+    const float mean = total / static_cast<float>(trees.size());
+    scores[row] = kernels::IsolationScore(mean, normalizer);
   }
   return scores;
 }
@@ -157,6 +161,9 @@ Result<IsolationForest> TrainIsolationForest(const Dataset& data,
   Rng rng(config.seed);
   IsolationForest forest;
   forest.sample_size = std::min(config.sample_size, data.rows);
+  forest.normalizer = static_cast<float>(AveragePathLength(forest.sample_size));
+  if (!(forest.normalizer > 0.0f))
+    return MakeError("TrainIsolationForest: needs at least 2 rows to subsample");
   const int max_depth =
       static_cast<int>(std::ceil(std::log2(static_cast<double>(std::max<size_t>(forest.sample_size, 2)))));
   std::vector<size_t> all(data.rows);
@@ -173,16 +180,18 @@ Result<IsolationForest> TrainIsolationForest(const Dataset& data,
   return forest;
 }
 
+// Float32 sums in tree order, then one division: the device kernel's arithmetic (tree_ensemble.h).
 std::vector<float> RandomForest::PredictProbabilities(const Dataset& data) const {
   std::vector<float> probabilities(data.rows * static_cast<size_t>(classes), 0.0f);
+  const auto count = static_cast<float>(trees.size());
   for (size_t row = 0; row < data.rows; ++row) {
+    float* out = probabilities.data() + row * static_cast<size_t>(classes);
     for (const Tree& tree : trees) {
       int depth = 0;
       const TreeNode& leaf = Descend(tree, data, row, &depth);
-      for (int c = 0; c < classes; ++c)
-        probabilities[row * static_cast<size_t>(classes) + static_cast<size_t>(c)] +=
-            leaf.class_votes[static_cast<size_t>(c)] / static_cast<float>(trees.size());
+      for (int c = 0; c < classes; ++c) out[c] += leaf.class_votes[static_cast<size_t>(c)];
     }
+    for (int c = 0; c < classes; ++c) out[c] = out[c] / count;
   }
   return probabilities;
 }

@@ -1,6 +1,6 @@
-// Tree models trained and evaluated on the host only: Isolation Forest (unsupervised anomaly
-// scores) and a random-forest classifier (bootstrap CART trees, Gini splits). The .tfm format has
-// no tree op yet, so these cannot be emitted for the device (a known gap, not a format change).
+// Tree models: Isolation Forest (unsupervised anomaly scores) and a random-forest classifier
+// (bootstrap CART trees, Gini splits). tree_export.h turns them into a .tfm TreeEnsemble graph;
+// scores here use the device kernel's float32 arithmetic, so host and device agree exactly.
 #ifndef TINYFORGE_TOOLCHAIN_TRAIN_TREE_MODELS_H_
 #define TINYFORGE_TOOLCHAIN_TRAIN_TREE_MODELS_H_
 
@@ -17,7 +17,7 @@ struct TreeNode {
   int feature = -1;
   float threshold = 0.0f;  // go left when x[feature] < threshold
   int left = -1, right = -1;
-  float value = 0.0f;            // isolation: path-length correction at a leaf
+  float value = 0.0f;            // isolation leaf: path length, depth + c(rows reaching it)
   std::vector<float> class_votes;  // classifier leaf: class distribution
 };
 using Tree = std::vector<TreeNode>;
@@ -32,7 +32,8 @@ struct IsolationForestConfig {
 struct IsolationForest {
   std::vector<Tree> trees;
   size_t sample_size = 0;
-  float threshold = 0.0f;
+  float normalizer = 0.0f;  // c(sample_size): average path length of the subsample
+  float threshold = 0.0f;   // anomalous when score > threshold
   // Anomaly score in (0, 1): 2^(-E[path length] / c(sample_size)); higher = more anomalous.
   std::vector<float> Score(const Dataset& data) const;
 };

@@ -75,6 +75,7 @@ TINYFORGE_OPS_DEFINE_PLAIN(Reshape)
 TINYFORGE_OPS_DEFINE_PLAIN(Concat)
 TINYFORGE_OPS_DEFINE_PLAIN(Quantize)
 TINYFORGE_OPS_DEFINE_PLAIN(Dequantize)
+TINYFORGE_OPS_DEFINE_PLAIN(TreeEnsemble)
 
 // Register<Op>(): the same registrations as functions, for code that prefers calls.
 #define TINYFORGE_OPS_DEFINE_REGISTER(name, code) \

@@ -61,7 +61,13 @@ namespace tinyforge {
   X(KeyNotFound)                                                                 \
   X(BufferTooSmall)                                                              \
   X(StorageMisaligned)                                                           \
-  X(NumericalError)
+  X(NumericalError)                                                              \
+  /* TreeEnsemble structure (Load and Prepare; appended so earlier codes keep their values) */ \
+  X(TreeShapeMismatch)                                                           \
+  X(TreeRootOutOfRange)                                                          \
+  X(TreeFeatureOutOfRange)                                                       \
+  X(TreeChildOutOfRange)                                                         \
+  X(TreeLeafOutOfRange)
 
 enum class [[nodiscard]] Status : uint8_t {
 #define TINYFORGE_STATUS_ENUM(name) k##name,

@@ -14,7 +14,8 @@ constexpr OpRegistration kReferenceOps[] = {
     ops::kFullyConnectedReference, ops::kConv1DReference, ops::kConv2DReference,
     ops::kDepthwiseConv2DReference, ops::kMaxPool2D, ops::kAveragePool2D,
     ops::kGlobalAveragePool, ops::kAdd, ops::kMul, ops::kRelu, ops::kRelu6, ops::kSoftmax,
-    ops::kSigmoid, ops::kTanh, ops::kReshape, ops::kConcat, ops::kQuantize, ops::kDequantize};
+    ops::kSigmoid, ops::kTanh, ops::kReshape, ops::kConcat, ops::kQuantize, ops::kDequantize,
+    ops::kTreeEnsemble};
 
 static_assert(sizeof(kAllOps) / sizeof(kAllOps[0]) == format::kOpCodeCount, "an op is missing");
 static_assert(sizeof(kReferenceOps) / sizeof(kReferenceOps[0]) == format::kOpCodeCount,

@@ -91,6 +91,11 @@ inline constexpr uint32_t kSectionKindCount = 7;  // codes 1..7, each exactly on
 //   MaxPool2D, AveragePool2D, GlobalAveragePool, Relu, Relu6, Softmax, Sigmoid, Tanh,
 //   Reshape, Quantize, Dequantize: in: input.   Add, Mul: in: a, b (same shape).
 //   Concat: in: 1..8 inputs.  Every op has exactly one output.
+//   TreeEnsemble     in: input[batch, features] (float32 or int8), trees[trees, 2] int32,
+//                        node_features[nodes] int16, node_thresholds[nodes] (float32, or int16 in
+//                        the int8 input's quantized domain), node_children[nodes, 2] int16,
+//                        leaf_values[leaves, outputs] float32      out: [batch, outputs] float32
+//                        (all but the input are constants; see TreeEnsembleParams)
 // "?" = optional (kNoTensor). requant is int32 [channels, 2] = (multiplier, shift) per output
 // channel, written by the host and checked against the scales at Prepare.
 #define TINYFORGE_OPS(X)  \
@@ -111,14 +116,15 @@ inline constexpr uint32_t kSectionKindCount = 7;  // codes 1..7, each exactly on
   X(Reshape, 15)          \
   X(Concat, 16)           \
   X(Quantize, 17)         \
-  X(Dequantize, 18)
+  X(Dequantize, 18)        \
+  X(TreeEnsemble, 19)
 
 enum class OpCode : uint16_t {
 #define TINYFORGE_OP_ENUM(name, code) k##name = code,
   TINYFORGE_OPS(TINYFORGE_OP_ENUM)
 #undef TINYFORGE_OP_ENUM
 };
-inline constexpr uint16_t kOpCodeCount = 18;  // codes 1..18
+inline constexpr uint16_t kOpCodeCount = 19;  // codes 1..19
 
 constexpr const char* OpName(uint16_t code) {
 #define TINYFORGE_OP_NAME(name, c) \
@@ -287,6 +293,33 @@ struct ConcatParams {
 };
 static_assert(sizeof(ConcatParams) == 4, "ConcatParams layout");
 
+// TreeEnsemble: a forest of binary trees stored as flat constant arrays, read in place.
+//   trees[t] = (first node, first leaf row) of tree t; tree t owns nodes [first_t, first_t+1) and
+//     leaf rows [leaf_t, leaf_t+1) (the last tree ends at the node / leaf count). Tree 0 starts
+//     at (0, 0); both columns strictly increase.
+//   node_features[n] = the feature an internal node tests (0..features-1), or -1 for a leaf.
+//   node_thresholds[n]: go left when x[feature] < threshold (float32 input), or when
+//     x_q[feature] < threshold_q (int8 input; threshold_q = ceil(threshold / scale + zero_point),
+//     so the int8 decision equals the float decision on the dequantized input).
+//   node_children[n] = (left, right) as node indices local to the tree, both greater than the
+//     node's own local index (so every step goes forward and a walk ends within the tree's node
+//     count), or for a leaf (local leaf row, 0).
+//   leaf_values[leaf_t + local leaf row] = the leaf's output vector.
+// Output row = mean over trees of the reached leaf vectors (kMeanLeafValues: class probabilities
+// of a random forest), or for kIsolationScore (outputs == 1) the Isolation Forest anomaly score
+// 2^(-mean / score_normalizer), where the leaf value is the path length (depth + c(leaf size))
+// and score_normalizer = c(sample size).
+enum class TreeEnsembleMode : uint8_t { kMeanLeafValues = 1, kIsolationScore = 2 };
+inline constexpr int16_t kTreeLeaf = -1;  // node_features value of a leaf
+
+struct TreeEnsembleParams {
+  uint16_t tree_count;     // == trees dims[0], >= 1
+  uint8_t mode;            // TreeEnsembleMode
+  uint8_t reserved;        // 0
+  float score_normalizer;  // kIsolationScore: finite and > 0; kMeanLeafValues: 0
+};
+static_assert(sizeof(TreeEnsembleParams) == 8, "TreeEnsembleParams layout");
+
 // ---- Metadata keys the toolchain writes ---------------------------------------------------------
 inline constexpr const char kKeyModelId[] = "model.id";
 inline constexpr const char kKeyModelVersion[] = "model.version";
@@ -294,6 +327,8 @@ inline constexpr const char kKeyProducer[] = "producer.version";
 inline constexpr const char kKeyInputNames[] = "io.input_names";    // JSON array of strings
 inline constexpr const char kKeyOutputNames[] = "io.output_names";  // JSON array of strings
 inline constexpr const char kKeyPreprocessing[] = "preprocessing";  // JSON object
+// Isolation Forest models: alert when the score is above this (same rule as the host trainer).
+inline constexpr const char kKeyAnomalyThreshold[] = "anomaly.threshold";  // Float64
 
 }  // namespace tinyforge::format
 

@@ -1,0 +1,201 @@
+// TreeEnsemble reference kernel (see tree_ensemble.h).
+#include "kernels/reference/tree_ensemble.h"
+
+#include "core/math.h"
+
+namespace tinyforge::kernels {
+namespace {
+
+// Node and leaf ranges of tree `tree`: [first, end).
+struct TreeRange {
+  uint32_t first_node, end_node, first_leaf, end_leaf;
+};
+
+TreeRange RangeOfTree(const TreeEnsembleArrays& arrays, uint32_t tree) {
+  TreeRange range;
+  range.first_node = static_cast<uint32_t>(arrays.trees[2 * tree]);
+  range.first_leaf = static_cast<uint32_t>(arrays.trees[2 * tree + 1]);
+  const bool last = tree + 1 == arrays.tree_count;
+  range.end_node = last ? arrays.node_count : static_cast<uint32_t>(arrays.trees[2 * tree + 2]);
+  range.end_leaf = last ? arrays.leaf_count : static_cast<uint32_t>(arrays.trees[2 * tree + 3]);
+  return range;
+}
+
+// Walks one tree; `go_left(feature, node)` decides. Children are local indices greater than the
+// current one (proven at load), so this loop runs at most the tree's node count times.
+template <typename GoLeft>
+uint32_t WalkTree(const TreeEnsembleArrays& arrays, uint32_t tree, GoLeft go_left) {
+  const TreeRange range = RangeOfTree(arrays, tree);
+  uint32_t local = 0;
+  for (;;) {
+    const uint32_t node = range.first_node + local;
+    const int16_t feature = arrays.node_features[node];
+    const int16_t* children = arrays.node_children + 2 * node;
+    if (feature == format::kTreeLeaf) return range.first_leaf + static_cast<uint32_t>(children[0]);
+    local = static_cast<uint32_t>(go_left(static_cast<uint32_t>(feature), node) ? children[0]
+                                                                                 : children[1]);
+  }
+}
+
+template <typename LeafOf>
+void Aggregate(const TreeEnsembleArrays& arrays, format::TreeEnsembleMode mode, float normalizer,
+               uint32_t batch, float* output, LeafOf leaf_of) {
+  const uint32_t outputs = arrays.outputs;
+  const float trees = static_cast<float>(arrays.tree_count);
+  for (uint32_t b = 0; b < batch; ++b) {
+    float* out = output + b * outputs;
+    for (uint32_t o = 0; o < outputs; ++o) out[o] = 0.0f;
+    for (uint32_t t = 0; t < arrays.tree_count; ++t) {
+      const float* leaf = arrays.leaf_values + leaf_of(t, b) * outputs;
+      for (uint32_t o = 0; o < outputs; ++o) out[o] += leaf[o];
+    }
+    for (uint32_t o = 0; o < outputs; ++o) out[o] = out[o] / trees;
+    if (mode == format::TreeEnsembleMode::kIsolationScore) out[0] = IsolationScore(out[0], normalizer);
+  }
+}
+
+bool IsConstantOf(const TreeTensorInfo& info, format::DType dtype, uint8_t rank) {
+  return info.data != nullptr && info.is_constant && info.dtype == static_cast<uint8_t>(dtype) &&
+         info.rank == rank;
+}
+
+}  // namespace
+
+Status TreeEnsembleArraysFrom(const TreeTensorInfo (&inputs)[kTreeEnsembleInputs],
+                              const TreeTensorInfo& output, const format::TreeEnsembleParams& params,
+                              TreeEnsembleArrays* arrays) {
+  using format::DType;
+  const auto mode = static_cast<format::TreeEnsembleMode>(params.mode);
+  if (params.reserved != 0) return Status::kBadParams;
+  if (mode == format::TreeEnsembleMode::kIsolationScore) {
+    if (!(params.score_normalizer > 0.0f) || !math::IsFinite(params.score_normalizer)) {
+      return Status::kBadParams;
+    }
+  } else if (mode == format::TreeEnsembleMode::kMeanLeafValues) {
+    if (params.score_normalizer != 0.0f) return Status::kBadParams;
+  } else {
+    return Status::kBadParams;
+  }
+  const TreeTensorInfo& input = inputs[0];
+  const TreeTensorInfo& trees = inputs[1];
+  const TreeTensorInfo& features = inputs[2];
+  const TreeTensorInfo& thresholds = inputs[3];
+  const TreeTensorInfo& children = inputs[4];
+  const TreeTensorInfo& leaves = inputs[5];
+  const bool int8_input = input.dtype == static_cast<uint8_t>(DType::kInt8);
+  if (input.data == nullptr || input.rank != 2 ||
+      (!int8_input && input.dtype != static_cast<uint8_t>(DType::kFloat32))) {
+    return Status::kTreeShapeMismatch;
+  }
+  if (!IsConstantOf(trees, DType::kInt32, 2) || trees.dims[1] != 2 ||
+      !IsConstantOf(features, DType::kInt16, 1) ||
+      !IsConstantOf(thresholds, int8_input ? DType::kInt16 : DType::kFloat32, 1) ||
+      !IsConstantOf(children, DType::kInt16, 2) || children.dims[1] != 2 ||
+      !IsConstantOf(leaves, DType::kFloat32, 2)) {
+    return Status::kTreeShapeMismatch;
+  }
+  const uint32_t nodes = features.dims[0];
+  if (thresholds.dims[0] != nodes || children.dims[0] != nodes) {
+    return Status::kTreeShapeMismatch;
+  }
+  if (output.data == nullptr || output.is_constant ||
+      output.dtype != static_cast<uint8_t>(DType::kFloat32) || output.rank != 2 ||
+      output.dims[0] != input.dims[0] || output.dims[1] != leaves.dims[1] ||
+      (mode == format::TreeEnsembleMode::kIsolationScore && leaves.dims[1] != 1)) {
+    return Status::kTreeShapeMismatch;
+  }
+  if (params.tree_count != trees.dims[0]) return Status::kBadParams;
+  TreeEnsembleArrays result;
+  result.trees = static_cast<const int32_t*>(trees.data);
+  result.tree_count = trees.dims[0];
+  result.node_features = static_cast<const int16_t*>(features.data);
+  if (int8_input) {
+    result.thresholds_s16 = static_cast<const int16_t*>(thresholds.data);
+  } else {
+    result.thresholds_f32 = static_cast<const float*>(thresholds.data);
+  }
+  result.node_children = static_cast<const int16_t*>(children.data);
+  result.node_count = nodes;
+  result.leaf_values = static_cast<const float*>(leaves.data);
+  result.leaf_count = leaves.dims[0];
+  result.outputs = leaves.dims[1];
+  result.features = input.dims[1];
+  *arrays = result;
+  return Status::kOk;
+}
+
+Status CheckTreeEnsembleStructure(const TreeEnsembleArrays& arrays) {
+  if (arrays.tree_count == 0 || arrays.trees[0] != 0 || arrays.trees[1] != 0) {
+    return Status::kTreeRootOutOfRange;
+  }
+  for (uint32_t t = 0; t < arrays.tree_count; ++t) {
+    const int32_t first_node = arrays.trees[2 * t];
+    const int32_t first_leaf = arrays.trees[2 * t + 1];
+    if (first_node < 0 || first_leaf < 0 || static_cast<uint32_t>(first_node) >= arrays.node_count ||
+        static_cast<uint32_t>(first_leaf) >= arrays.leaf_count) {
+      return Status::kTreeRootOutOfRange;
+    }
+    if (t > 0 && (first_node <= arrays.trees[2 * t - 2] || first_leaf <= arrays.trees[2 * t - 1])) {
+      return Status::kTreeRootOutOfRange;
+    }
+  }
+  for (uint32_t t = 0; t < arrays.tree_count; ++t) {
+    const TreeRange range = RangeOfTree(arrays, t);
+    const uint32_t tree_nodes = range.end_node - range.first_node;
+    const uint32_t tree_leaves = range.end_leaf - range.first_leaf;
+    for (uint32_t local = 0; local < tree_nodes; ++local) {
+      const uint32_t node = range.first_node + local;
+      const int16_t feature = arrays.node_features[node];
+      const int16_t left = arrays.node_children[2 * node];
+      const int16_t right = arrays.node_children[2 * node + 1];
+      if (feature == format::kTreeLeaf) {
+        if (left < 0 || static_cast<uint32_t>(left) >= tree_leaves || right != 0) {
+          return Status::kTreeLeafOutOfRange;
+        }
+        continue;
+      }
+      if (feature < 0 || static_cast<uint32_t>(feature) >= arrays.features) {
+        return Status::kTreeFeatureOutOfRange;
+      }
+      if (left <= 0 || right <= 0 || static_cast<uint32_t>(left) <= local ||
+          static_cast<uint32_t>(right) <= local || static_cast<uint32_t>(left) >= tree_nodes ||
+          static_cast<uint32_t>(right) >= tree_nodes) {
+        return Status::kTreeChildOutOfRange;
+      }
+    }
+  }
+  return Status::kOk;
+}
+
+float IsolationScore(float mean_path, float normalizer) {
+  constexpr float kLn2 = 0.693147180559945309f;
+  return math::Exp(-(mean_path / normalizer) * kLn2);
+}
+
+uint32_t TreeLeafF32(const TreeEnsembleArrays& arrays, uint32_t tree, const float* row) {
+  return WalkTree(arrays, tree, [&](uint32_t feature, uint32_t node) {
+    return row[feature] < arrays.thresholds_f32[node];
+  });
+}
+
+uint32_t TreeLeafS8(const TreeEnsembleArrays& arrays, uint32_t tree, const int8_t* row) {
+  return WalkTree(arrays, tree, [&](uint32_t feature, uint32_t node) {
+    return static_cast<int32_t>(row[feature]) < static_cast<int32_t>(arrays.thresholds_s16[node]);
+  });
+}
+
+void TreeEnsembleF32(const TreeEnsembleArrays& arrays, format::TreeEnsembleMode mode,
+                     float normalizer, const float* input, uint32_t batch, float* output) {
+  Aggregate(arrays, mode, normalizer, batch, output, [&](uint32_t tree, uint32_t b) {
+    return TreeLeafF32(arrays, tree, input + b * arrays.features);
+  });
+}
+
+void TreeEnsembleS8(const TreeEnsembleArrays& arrays, format::TreeEnsembleMode mode,
+                    float normalizer, const int8_t* input, uint32_t batch, float* output) {
+  Aggregate(arrays, mode, normalizer, batch, output, [&](uint32_t tree, uint32_t b) {
+    return TreeLeafS8(arrays, tree, input + b * arrays.features);
+  });
+}
+
+}  // namespace tinyforge::kernels
