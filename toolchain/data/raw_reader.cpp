@@ -24,6 +24,34 @@ std::string SwapExtension(const std::string& path, const std::string& extension)
   return path.substr(0, dot) + extension;
 }
 
+Result<TimeSeries> ParseRawF32Sidecar(const std::string& sidecar_text,
+                                      const std::string& sidecar_path,
+                                      const std::string& data_path, const RawOptions& options,
+                                      const std::string* data_in_memory = nullptr);
+
+// A SAX consumer that keeps nothing but the byte position of the first error. nlohmann reports a
+// number that overflows a double ("1e999") as out_of_range, not parse_error, and that exception
+// carries no position; the SAX pass finds it (parse_error() gets the position for both kinds).
+struct RawSidecarErrorLocator {
+  size_t byte = std::string::npos;
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(nlohmann::json::number_integer_t) { return true; }
+  bool number_unsigned(nlohmann::json::number_unsigned_t) { return true; }
+  bool number_float(nlohmann::json::number_float_t, const std::string&) { return true; }
+  bool string(std::string&) { return true; }
+  bool binary(nlohmann::json::binary_t&) { return true; }
+  bool start_object(std::size_t) { return true; }
+  bool key(std::string&) { return true; }
+  bool end_object() { return true; }
+  bool start_array(std::size_t) { return true; }
+  bool end_array() { return true; }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::json::exception&) {
+    byte = position;
+    return false;
+  }
+};
+
 }  // namespace
 
 Result<TimeSeries> ReadRawF32(const std::string& path, const RawOptions& options) {
@@ -31,11 +59,33 @@ Result<TimeSeries> ReadRawF32(const std::string& path, const RawOptions& options
   const std::string data_path = EndsWith(path, ".json") ? SwapExtension(path, ".f32") : path;
   Result<std::string> sidecar_text = ReadDataFile(sidecar_path);
   if (!sidecar_text.ok()) return sidecar_text.error();
+  // The sidecar is checked before the data file is read: a bad sidecar names itself even when
+  // the data file is missing.
+  return ParseRawF32Sidecar(*sidecar_text, sidecar_path, data_path, options);
+}
+
+Result<TimeSeries> ParseRawF32(const std::string& sidecar_text, const std::string& sidecar_name,
+                               const std::string& data, const std::string& data_name,
+                               const RawOptions& options) {
+  return ParseRawF32Sidecar(sidecar_text, sidecar_name, data_name, options, &data);
+}
+
+namespace {
+
+Result<TimeSeries> ParseRawF32Sidecar(const std::string& sidecar_text,
+                                      const std::string& sidecar_path,
+                                      const std::string& data_path, const RawOptions& options,
+                                      const std::string* data_in_memory) {
   nlohmann::json sidecar;
   try {
-    sidecar = nlohmann::json::parse(*sidecar_text);
-  } catch (const nlohmann::json::parse_error& error) {
-    return ByteError(sidecar_path, error.byte, std::string("invalid JSON: ") + error.what());
+    sidecar = nlohmann::json::parse(sidecar_text);
+  } catch (const nlohmann::json::exception& error) {
+    // Any nlohmann exception (parse_error, out_of_range for an overflowing number...) is bad
+    // input, never a crash; the locator pass names the byte.
+    RawSidecarErrorLocator locator;
+    (void)nlohmann::json::sax_parse(sidecar_text, &locator);
+    const size_t byte = locator.byte != std::string::npos ? locator.byte : 0;
+    return ByteError(sidecar_path, byte, std::string("invalid JSON: ") + error.what());
   }
   if (!sidecar.is_object()) return FileError(sidecar_path, "sidecar is not a JSON object");
   auto field_error = [&](const std::string& message) { return FileError(sidecar_path, message); };
@@ -81,16 +131,26 @@ Result<TimeSeries> ReadRawF32(const std::string& path, const RawOptions& options
       if (!name.is_string()) return field_error("field 'channels' must hold strings");
       dataset.channel_names.push_back(name.get<std::string>());
     }
-  } else {
-    for (size_t c = 0; c < channel_count; ++c) dataset.channel_names.push_back("ch" + std::to_string(c));
   }
-  Result<std::string> bytes = ReadDataFile(data_path);
+  Result<std::string> bytes =
+      data_in_memory != nullptr ? Result<std::string>(*data_in_memory) : ReadDataFile(data_path);
   if (!bytes.ok()) return bytes.error();
-  const size_t expected_bytes = samples * channel_count * sizeof(float);
-  if (bytes->size() != expected_bytes) {
-    return ByteError(data_path, std::min(bytes->size(), expected_bytes),
+  // Each dim is at most 2^32, so the product can wrap size_t (2^32 x 2^32 x 4 = 0): the size is
+  // compared by division, and before any per-channel allocation, so a sidecar that claims more
+  // than the file holds costs nothing.
+  const size_t file_values = bytes->size() / sizeof(float);
+  if (bytes->size() % sizeof(float) != 0 || file_values / channel_count != samples ||
+      file_values % channel_count != 0) {
+    const bool overflows =
+        samples > std::numeric_limits<size_t>::max() / sizeof(float) / channel_count;
+    const size_t needed = overflows ? 0 : samples * channel_count * sizeof(float);
+    return ByteError(data_path, overflows ? bytes->size() : std::min(bytes->size(), needed),
                      "file has " + std::to_string(bytes->size()) + " bytes, the sidecar shape needs " +
-                         std::to_string(expected_bytes));
+                         (overflows ? std::string("more than 2^64") : std::to_string(needed)));
+  }
+  if (!sidecar.contains("channels")) {
+    // Default names only now that the file has shown it holds every channel.
+    for (size_t c = 0; c < channel_count; ++c) dataset.channel_names.push_back("ch" + std::to_string(c));
   }
   dataset.channels.assign(channel_count, std::vector<float>(samples));
   const char* data = bytes->data();
@@ -113,4 +173,5 @@ Result<TimeSeries> ReadRawF32(const std::string& path, const RawOptions& options
   return dataset;
 }
 
+}  // namespace
 }  // namespace tinyforge::toolchain

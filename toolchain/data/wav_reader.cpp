@@ -24,7 +24,10 @@ constexpr uint16_t kFormatExtensible = 0xFFFE;
 Result<TimeSeries> ReadWav(const std::string& path) {
   Result<std::string> file = ReadDataFile(path);
   if (!file.ok()) return file.error();
-  const std::string& bytes = *file;
+  return ParseWav(*file, path);
+}
+
+Result<TimeSeries> ParseWav(const std::string& bytes, const std::string& path) {
   if (bytes.size() < 12 || bytes.compare(0, 4, "RIFF") != 0 || bytes.compare(8, 4, "WAVE") != 0) {
     return ByteError(path, 0, "not a RIFF/WAVE file");
   }

@@ -76,8 +76,15 @@ std::vector<T> RawValues(const std::string& raw) {
 
 Result<ConstantValue> ReadTensor(const onnx::TensorProto& tensor, const std::string& where) {
   ConstantValue value;
+  // The element count is bounded before anything multiplies dims: [2^32, 2^32] wrapped
+  // ElementCount() to 0, so a tensor with no data passed the size check with a huge shape.
+  constexpr int64_t kMaxElements = int64_t{1} << 31;
+  int64_t elements = 1;
   for (int64_t dim : tensor.dims()) {
     if (dim < 0) return MakeError(where + ": negative dimension");
+    if (dim > kMaxElements || (dim > 0 && elements > kMaxElements / dim))
+      return MakeError(where + ": dims hold more than 2^31 elements");
+    elements *= dim;
     value.shape.push_back(dim);
   }
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL)

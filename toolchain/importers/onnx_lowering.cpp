@@ -42,6 +42,10 @@ bool IsIdentity(const std::vector<uint32_t>& perm) { return perm == IdentityPerm
 
 namespace {
 
+// Largest kernel, stride, dilation or pad a window attribute may hold (graph dims are at most
+// uint16 too); larger values are refused before they are narrowed to uint32.
+constexpr int64_t kMaxWindowAttribute = 65535;
+
 // Padding of one spatial axis: ONNX pads or auto_pad resolved against the input size.
 struct AxisWindow {
   uint32_t input = 0, kernel = 1, stride = 1, dilation = 1;
@@ -309,7 +313,14 @@ Result<void> Lowering::LowerConv(const Node& node) {
     window.kernel = static_cast<uint32_t>(w->shape[2 + s]);
     if (!kernel_attr.empty() && kernel_attr[s] != w->shape[2 + s])
       return Fail(node, "kernel_shape disagrees with the weights");
-    if (strides[s] < 1 || dilations[s] < 1) return Fail(node, "strides/dilations must be >= 1");
+    // Bounded above too: a stride of 2^32 truncated to a uint32 of 0 divided by zero in
+    // ResolveWindow (found by the ONNX structured mutation test).
+    if (strides[s] < 1 || dilations[s] < 1 || strides[s] > kMaxWindowAttribute ||
+        dilations[s] > kMaxWindowAttribute)
+      return Fail(node, "strides/dilations must be in 1.." + std::to_string(kMaxWindowAttribute));
+    if (pads[s] < 0 || pads[spatial + s] < 0 || pads[s] > kMaxWindowAttribute ||
+        pads[spatial + s] > kMaxWindowAttribute)
+      return Fail(node, "pads must be in 0.." + std::to_string(kMaxWindowAttribute));
     window.stride = static_cast<uint32_t>(strides[s]);
     window.dilation = static_cast<uint32_t>(dilations[s]);
     window.pad_begin = pads[s];
@@ -425,7 +436,12 @@ Result<void> Lowering::LowerPool(const Node& node) {
   std::vector<AxisWindow> windows(spatial);
   bool padded = false;
   for (size_t s = 0; s < spatial; ++s) {
-    if (kernel[s] < 1 || strides[s] < 1) return Fail(node, "kernel and strides must be >= 1");
+    if (kernel[s] < 1 || strides[s] < 1 || kernel[s] > kMaxWindowAttribute ||
+        strides[s] > kMaxWindowAttribute)
+      return Fail(node, "kernel and strides must be in 1.." + std::to_string(kMaxWindowAttribute));
+    if (pads[s] < 0 || pads[spatial + s] < 0 || pads[s] > kMaxWindowAttribute ||
+        pads[spatial + s] > kMaxWindowAttribute)
+      return Fail(node, "pads must be in 0.." + std::to_string(kMaxWindowAttribute));
     windows[s] = {x->shape[2 + s],
                   static_cast<uint32_t>(kernel[s]),
                   static_cast<uint32_t>(strides[s]),

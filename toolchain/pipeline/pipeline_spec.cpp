@@ -2,7 +2,9 @@
 // error says file:line:column.
 #include "toolchain/pipeline/pipeline_spec.h"
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -40,7 +42,15 @@ class TableReader {
       if (auto value = node->value<bool>()) { *out = *value; return {}; }
       return Mismatch(node, key, "true or false");
     } else if constexpr (std::is_floating_point_v<T>) {
-      if (auto value = node->value<double>()) { *out = static_cast<T>(*value); return {}; }
+      if (auto value = node->value<double>()) {
+        // A double beyond the target's range does not convert (UB for float), it is refused.
+        if (std::isfinite(*value) && std::fabs(*value) > double(std::numeric_limits<T>::max())) {
+          return MakeError(Where(node) + ": [" + name_ + "] " + key + " = " +
+                           std::to_string(*value) + " is out of range");
+        }
+        *out = static_cast<T>(*value);
+        return {};
+      }
       return Mismatch(node, key, "a number");
     } else {
       if (auto value = node->value<int64_t>()) {
@@ -141,6 +151,12 @@ Result<void> ReadFeatures(TableReader& reader, dsp::FeatureConfig* features) {
   TINYFORGE_TRY(reader.Read("normalization", &normalization));
   TINYFORGE_TRY(reader.CheckNoUnknownKeys());
   features->hann_window = hann ? 1 : 0;
+  if (features->window_size < 1) return reader.Fail("window_size", "must be at least 1");
+  if (features->window_stride < 1) return reader.Fail("window_stride", "must be at least 1");
+  for (const auto& [key, hz] : {std::pair{"band_low_hz", features->band_low_hz},
+                                std::pair{"band_high_hz", features->band_high_hz}}) {
+    if (!std::isfinite(hz) || hz < 0.0f) return reader.Fail(key, "must be a finite number >= 0");
+  }
 
   static const std::pair<const char*, uint32_t> kBits[] = {
       {"mean", dsp::kFeatureMean}, {"std", dsp::kFeatureStd}, {"rms", dsp::kFeatureRms},
@@ -184,6 +200,17 @@ Result<void> CheckHidden(TableReader& reader, const std::vector<int>& hidden) {
   if (hidden.empty() || hidden.size() > 8) return reader.Fail("hidden", "needs 1 to 8 layer sizes");
   for (const int width : hidden) {
     if (width < 1 || width > 4096) return reader.Fail("hidden", "layer sizes must be 1..4096");
+  }
+  return {};
+}
+
+// The training settings every trainer needs; TOML allows nan, inf and 0, none of which trains
+// (found by the pipeline mutation test: learning_rate = nan was accepted).
+Result<void> CheckTraining(TableReader& reader, int epochs, int batch_size, float learning_rate) {
+  if (epochs < 1) return reader.Fail("epochs", "must be at least 1");
+  if (batch_size < 1) return reader.Fail("batch_size", "must be at least 1");
+  if (!std::isfinite(learning_rate) || !(learning_rate > 0.0f)) {
+    return reader.Fail("learning_rate", "must be a positive finite number");
   }
   return {};
 }
@@ -257,7 +284,14 @@ Result<PipelineSpec> ParsePipelineSpec(const std::string& text, const fs::path& 
   TINYFORGE_TRY(classifier.Read("learning_rate", &spec.classifier.learning_rate));
   TINYFORGE_TRY(classifier.Read("patience", &spec.classifier.patience));
   TINYFORGE_TRY(classifier.CheckNoUnknownKeys());
-  if (spec.classifier.enabled) TINYFORGE_TRY(CheckHidden(classifier, spec.classifier.hidden));
+  if (spec.classifier.enabled) {
+    TINYFORGE_TRY(CheckHidden(classifier, spec.classifier.hidden));
+    TINYFORGE_TRY(CheckTraining(classifier, spec.classifier.epochs, spec.classifier.batch_size,
+                                spec.classifier.learning_rate));
+    if (spec.data.classes.size() == 1) {
+      return data.Fail("classes", "a classifier needs at least two classes");
+    }
+  }
 
   TableReader anomaly(root["anomaly"].as_table(), "anomaly", file);
   spec.anomaly.enabled = anomaly.present();
@@ -268,7 +302,11 @@ Result<PipelineSpec> ParsePipelineSpec(const std::string& text, const fs::path& 
   TINYFORGE_TRY(anomaly.Read("learning_rate", &spec.anomaly.learning_rate));
   TINYFORGE_TRY(anomaly.Read("threshold_quantile", &spec.anomaly.threshold_quantile));
   TINYFORGE_TRY(anomaly.CheckNoUnknownKeys());
-  if (spec.anomaly.enabled) TINYFORGE_TRY(CheckHidden(anomaly, spec.anomaly.hidden));
+  if (spec.anomaly.enabled) {
+    TINYFORGE_TRY(CheckHidden(anomaly, spec.anomaly.hidden));
+    TINYFORGE_TRY(CheckTraining(anomaly, spec.anomaly.epochs, spec.anomaly.batch_size,
+                                spec.anomaly.learning_rate));
+  }
   if (!(spec.anomaly.threshold_quantile > 0.5 && spec.anomaly.threshold_quantile <= 1.0)) {
     return anomaly.Fail("threshold_quantile", "must be in (0.5, 1]");
   }
