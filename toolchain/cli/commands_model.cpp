@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "toolchain/cli/commands.h"
+#include "toolchain/cli/model_data.h"
 #include "toolchain/emit/package.h"
 #include "toolchain/format/blob_reader.h"
+#include "toolchain/importers/tfm_reader.h"
 
 namespace tinyforge::cli {
 namespace {
@@ -36,6 +38,29 @@ int RunModelInspect(const std::string& path, bool as_json) {
   return 0;
 }
 
+// What a model made by `tinyforge train` (and `quantize --holdout`) records about itself, as
+// model-card keys: training parameters, classes/features, and its held-out accuracy. The package
+// writer adds what the blob itself says (ops, tensors, arena and flash bytes, versions).
+nlohmann::json ModelCardFacts(const std::vector<uint8_t>& blob, const std::string& path) {
+  nlohmann::json card = nlohmann::json::object();
+  auto graph = toolchain::ReadTfmGraph(blob, path);
+  if (!graph.ok()) return card;  // WritePackage reports what is wrong with the blob
+  const ModelFacts facts = FactsOf(*graph);
+  if (facts.kind.empty()) return card;
+  card["tf:task"] = facts.kind == "autoencoder" ? "anomaly_detection" : "classification";
+  if (!facts.features.empty()) card["tf:features"] = facts.features;
+  if (!facts.classes.empty() && facts.kind != "autoencoder") card["tf:classes"] = facts.classes;
+  if (!facts.training.is_null()) card["tf:training"] = facts.training;
+  if (facts.evaluation.is_object()) {
+    card["tf:evaluation"] = facts.evaluation;
+    if (facts.evaluation.contains("accuracy")) card["accuracy"] = facts.evaluation["accuracy"];
+    if (facts.evaluation.contains("macro_f1")) card["tf:macroF1"] = facts.evaluation["macro_f1"];
+    if (facts.evaluation.contains("float_accuracy"))
+      card["tf:floatAccuracy"] = facts.evaluation["float_accuracy"];
+  }
+  return card;
+}
+
 int RunPackage(const std::string& path, const std::string& target_name, const std::string& out_dir,
                std::string name, bool as_json) {
   auto target = toolchain::ParsePackageTarget(target_name);
@@ -46,7 +71,8 @@ int RunPackage(const std::string& path, const std::string& target_name, const st
   request.blob = std::move(*bytes);
   if (name.empty()) name = std::filesystem::path(path).stem().string();
   request.name = name;
-  request.model_card = {{"name", name}};
+  request.model_card = ModelCardFacts(request.blob, path);
+  request.model_card["name"] = name;
   auto report = toolchain::WritePackage(*target, request, out_dir);
   if (!report.ok()) return Fail(report.error().message);
   if (as_json) {

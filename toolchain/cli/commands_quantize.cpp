@@ -1,6 +1,7 @@
 // `tinyforge quantize`: float .tfm + calibration CSV → int8 .tfm, with float vs int8 quality on
 // held-out data. The standardization front stays float so int8 sees standardized features.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -40,6 +41,17 @@ Result<FeatureTable> ReadCalibration(const std::string& path, const std::string&
       return with_label;
   }
   return ReadFeatureTable(path, "");
+}
+
+// The held-out metrics stored in the int8 model (no confusion matrix: the card wants the figures).
+json HeldOutSummary(const std::string& holdout_path, const json& float_metrics, const json& int8_metrics) {
+  json out = {{"data", std::filesystem::path(holdout_path).filename().string()}};
+  for (const char* key : {"count", "accuracy", "macro_f1", "roc_auc", "f1", "false_positive_rate"}) {
+    if (int8_metrics.contains(key)) out[key] = int8_metrics[key];
+  }
+  if (float_metrics.contains("accuracy")) out["float_accuracy"] = float_metrics["accuracy"];
+  if (float_metrics.contains("roc_auc")) out["float_roc_auc"] = float_metrics["roc_auc"];
+  return out;
 }
 
 int RunQuantize(const QuantizeCliOptions& o) {
@@ -90,6 +102,9 @@ int RunQuantize(const QuantizeCliOptions& o) {
     auto prepended = toolchain::PrependFront(*quantized, *front);
     if (!prepended.ok()) return Fail(o.model_path + ": " + prepended.error().message);
   }
+  ModelFacts int8_facts = facts;
+  int8_facts.evaluation = nullptr;  // the float model's (if any) does not describe the int8 one
+  if (!facts.kind.empty()) quantized->metadata.preprocessing_json = FactsToJson(int8_facts).dump();
   auto blob = toolchain::EmitTfm(*quantized);
   if (!blob.ok()) return Fail(o.model_path + ": " + blob.error().message);
 
@@ -108,6 +123,14 @@ int RunQuantize(const QuantizeCliOptions& o) {
     report["holdout"] = o.holdout_path;
     report["float"] = float_eval->metrics;
     report["int8"] = int8_eval->metrics;
+    if (!facts.kind.empty()) {
+      // The int8 model carries its own held-out quality, which `package` puts in the model card
+      // (accuracy). Metadata only: the graph evaluated above is unchanged.
+      int8_facts.evaluation = HeldOutSummary(o.holdout_path, float_eval->metrics, int8_eval->metrics);
+      quantized->metadata.preprocessing_json = FactsToJson(int8_facts).dump();
+      blob = toolchain::EmitTfm(*quantized);
+      if (!blob.ok()) return Fail(o.model_path + ": " + blob.error().message);
+    }
     if (!o.as_json) {
       std::printf("float: %s\nint8:  %s\n", float_eval->summary.c_str(), int8_eval->summary.c_str());
       if (report["float"].contains("accuracy"))

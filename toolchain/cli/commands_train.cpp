@@ -165,6 +165,19 @@ Result<Graph> TrainExportable(const TrainOptions& o, const FeatureTable& table, 
     report["epochs_run"] = trained->history.epochs_run;
     report["threshold"] = trained->threshold;
   }
+  // The model card's training parameters (`tinyforge package`). The data file by name only, so
+  // the same command gives the same bytes from any working directory.
+  facts.training = {{"trainer", o.kind},
+                    {"hidden", report["hidden"]},
+                    {"max_epochs", o.epochs},
+                    {"epochs_run", report["epochs_run"]},
+                    {"batch_size", o.batch_size},
+                    {"patience", o.patience},
+                    {"learning_rate", o.learning_rate},
+                    {"optimizer", "Adam"},
+                    {"seed", o.seed},
+                    {"data", std::filesystem::path(o.data_path).filename().string()},
+                    {"rows", table.data.rows}};
   graph.metadata.model_id = std::filesystem::path(o.out_path).stem().stem().string();
   graph.metadata.preprocessing_json = FactsToJson(facts).dump();
   if (standardization) TINYFORGE_TRY(toolchain::PrependStandardization(graph, *standardization));

@@ -76,13 +76,16 @@ Result<void> RequireTwoClasses(const FeatureTable& table) {
 }
 
 nlohmann::json FactsToJson(const ModelFacts& facts) {
-  return {{kFactsKey,
-           {{"kind", facts.kind},
-            {"label_column", facts.label_column},
-            {"classes", facts.classes},
-            {"features", facts.features},
-            {"normal_label", facts.normal_label},
-            {"channels", facts.channels}}}};
+  nlohmann::json out = {{kFactsKey,
+                         {{"kind", facts.kind},
+                          {"label_column", facts.label_column},
+                          {"classes", facts.classes},
+                          {"features", facts.features},
+                          {"normal_label", facts.normal_label},
+                          {"channels", facts.channels}}}};
+  if (!facts.training.is_null()) out[kFactsKey]["training"] = facts.training;
+  if (!facts.evaluation.is_null()) out[kFactsKey]["evaluation"] = facts.evaluation;
+  return out;
 }
 
 ModelFacts FactsOf(const toolchain::Graph& graph) {
@@ -96,6 +99,8 @@ ModelFacts FactsOf(const toolchain::Graph& graph) {
   facts.features = f.value("features", std::vector<std::string>{});
   facts.normal_label = f.value("normal_label", "");
   facts.channels = f.value("channels", 1u);
+  if (f.contains("training") && f["training"].is_object()) facts.training = f["training"];
+  if (f.contains("evaluation") && f["evaluation"].is_object()) facts.evaluation = f["evaluation"];
   return facts;
 }
 

@@ -39,7 +39,8 @@ toolchain::Result<FeatureTable> ReadFeatureTable(const std::string& path,
 toolchain::Result<void> RequireTwoClasses(const FeatureTable& table);
 
 // What `tinyforge train` records in the model's preprocessing metadata (a JSON object):
-// {"tinyforge_train": {"kind", "label_column", "classes", "features", "normal_label"}}.
+// {"tinyforge_train": {"kind", "label_column", "classes", "features", "normal_label", "channels",
+//  "training"?, "evaluation"?}}. `package` puts training and evaluation into the model card.
 struct ModelFacts {
   std::string kind;  // mlp | cnn1d | autoencoder ("" when the model was not made by train)
   std::string label_column;
@@ -47,6 +48,12 @@ struct ModelFacts {
   std::vector<std::string> features;
   std::string normal_label;  // autoencoder: the class it was trained on ("" = all rows)
   uint32_t channels = 1;     // cnn1d
+  // The training parameters (trainer, hidden, epochs, batch size, learning rate, seed, data file
+  // name, rows); null for a model not made by `tinyforge train`.
+  nlohmann::json training;
+  // Quality of THIS model on held-out data (set by `quantize --holdout` for the int8 model it
+  // writes: {"data", "rows", "accuracy", "macro_f1", "float_accuracy"} or the anomaly metrics).
+  nlohmann::json evaluation;
 };
 nlohmann::json FactsToJson(const ModelFacts& facts);
 ModelFacts FactsOf(const toolchain::Graph& graph);

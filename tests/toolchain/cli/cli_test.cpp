@@ -103,7 +103,7 @@ TEST(CliTest, DataInspectJsonIsValidAndComplete) {
   const fs::path csv = WriteCliInput("signal_json.csv", "t,x,y,label\n0,1.0,5,a\n0.5,,6,a\n1.0,3.0,7,b\n2.0,4.0,8,b\n");
   std::string output;
   ASSERT_EQ(RunTool("data inspect " + ShellQuote(csv.string()) +
-                        " --timestamp-column t --label-column label --json 2>/dev/null",
+                        " --timestamp-column t --label-column label --json",
                     &output),
             0)
       << output;
@@ -127,7 +127,7 @@ TEST(CliTest, DataCleanHoldLastRepeatsTheLastValueAndReportsJson) {
   fs::remove(out);
   std::string output;
   ASSERT_EQ(RunTool("data clean " + ShellQuote(csv.string()) + " --timestamp-column t --max-gap 2 --method hold-last --json --out " +
-                        ShellQuote(out.string()) + " 2>/dev/null",
+                        ShellQuote(out.string()),
                     &output),
             0)
       << output;

@@ -90,6 +90,12 @@ json LastJson(const std::string& output) {
   return json::parse(start == std::string::npos ? output : output.substr(start + 1));
 }
 
+// The JSON report after the progress lines (stderr is captured too); discarded if it does not parse.
+json JsonAfterProgress(const std::string& output) {
+  const size_t start = output.find("\n{");
+  return json::parse(start == std::string::npos ? output : output.substr(start + 1), nullptr, false);
+}
+
 class ModelCommandsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -167,7 +173,7 @@ TEST_F(ModelCommandsTest, PackageJsonNamesWhatItWrote) {
   ASSERT_EQ(train_status_, 0) << *train_output_;
   const fs::path out = Dir() / "package_c";
   std::string output;
-  ASSERT_EQ(RunTool("package " + Q(*model_) + " --target c --out " + Q(out) + " --json 2>/dev/null", &output), 0)
+  ASSERT_EQ(RunTool("package " + Q(*model_) + " --target c --out " + Q(out) + " --json", &output), 0)
       << output;
   const json report = json::parse(output, nullptr, false);
   ASSERT_FALSE(report.is_discarded()) << output;
@@ -177,6 +183,52 @@ TEST_F(ModelCommandsTest, PackageJsonNamesWhatItWrote) {
   EXPECT_EQ(report["model_bytes"].get<uint64_t>(), fs::file_size(*model_));
   EXPECT_GT(report["arena_bytes"].get<uint32_t>(), 0u);
   EXPECT_NE(std::find(report["ops"].begin(), report["ops"].end(), "FullyConnected"), report["ops"].end());
+}
+
+// Issue 3: every package has a model card with "accuracy ... training parameters": a model from
+// `train` + `quantize --holdout` carries them into `package`'s card.
+TEST_F(ModelCommandsTest, PackagedModelCardCarriesTrainingParametersAndHeldOutAccuracy) {
+  ASSERT_EQ(train_status_, 0) << *train_output_;
+  const fs::path int8 = Dir() / "mlp_int8_card.tfm";
+  std::string output;
+  ASSERT_EQ(RunTool("quantize " + Q(*model_) + " --calibration " + Q(*train_csv_) + " --out " + Q(int8) +
+                    " --holdout " + Q(*test_csv_) + " --json", &output), 0) << output;
+  const json quantized = JsonAfterProgress(output);
+  ASSERT_FALSE(quantized.is_discarded()) << output;
+  // The held-out figures stored in the model are those of the blob as written: evaluate it again.
+  output.clear();  // RunTool appends
+  ASSERT_EQ(RunTool("eval " + Q(int8) + " --data " + Q(*test_csv_) + " --json", &output), 0) << output;
+  const json evaluated = JsonAfterProgress(output);
+  ASSERT_FALSE(evaluated.is_discarded()) << output;
+  EXPECT_EQ(evaluated["host"]["accuracy"], quantized["int8"]["accuracy"]);
+
+  const fs::path out = Dir() / "package_card";
+  ASSERT_EQ(RunTool("package " + Q(int8) + " --target c --out " + Q(out), &output), 0) << output;
+  std::ifstream stream(out / "model-card.jsonld");
+  const json card = json::parse(stream, nullptr, false);
+  ASSERT_FALSE(card.is_discarded());
+  EXPECT_EQ(card["accuracy"], quantized["int8"]["accuracy"]);
+  EXPECT_EQ(card["tf:floatAccuracy"], quantized["float"]["accuracy"]);
+  EXPECT_EQ(card["tf:macroF1"], quantized["int8"]["macro_f1"]);
+  EXPECT_EQ(card["tf:evaluation"]["data"], "test.csv");
+  EXPECT_EQ(card["tf:training"]["trainer"], "mlp");
+  EXPECT_EQ(card["tf:training"]["hidden"], json({16, 8}));
+  EXPECT_EQ(card["tf:training"]["max_epochs"], 60);
+  EXPECT_EQ(card["tf:training"]["seed"], 3);
+  EXPECT_EQ(card["tf:training"]["data"], "train.csv");
+  EXPECT_EQ(card["tf:training"]["rows"], train_->rows.size());
+  EXPECT_EQ(card["tf:classes"], json({"a", "b", "c"}));
+  EXPECT_EQ(card["tf:task"], "classification");
+  // (Whether the server registers it is checked where the card gets its dataset_hash: a bare .tfm
+  // card has none yet, which the registry shapes require.)
+
+  // A float model straight from train has its training parameters but no held-out accuracy.
+  const fs::path float_out = Dir() / "package_card_float";
+  ASSERT_EQ(RunTool("package " + Q(*model_) + " --target c --out " + Q(float_out), &output), 0) << output;
+  std::ifstream float_stream(float_out / "model-card.jsonld");
+  const json float_card = json::parse(float_stream, nullptr, false);
+  EXPECT_EQ(float_card["tf:training"]["seed"], 3);
+  EXPECT_FALSE(float_card.contains("accuracy"));
 }
 
 TEST_F(ModelCommandsTest, QuantizeKeepsAccuracyAndReportsBoth) {
@@ -224,6 +276,17 @@ TEST_F(ModelCommandsTest, PruneReachesTheSparsityAndFineTunes) {
   EXPECT_TRUE(report["fine_tune"]["fine_tuned"].get<bool>());
   EXPECT_GE(FloatAccuracy(pruned, *test_), 0.85);
   EXPECT_EQ(report["tfm_bytes_after"].get<size_t>(), fs::file_size(pruned));
+  // Its package's model card says it was pruned; its flash bytes are the (dense) blob's.
+  const fs::path package = Dir() / "package_pruned";
+  std::string packaged;
+  ASSERT_EQ(RunTool("package " + Q(pruned) + " --target c --out " + Q(package), &packaged), 0) << packaged;
+  std::ifstream stream(package / "model-card.jsonld");
+  const json card = json::parse(stream, nullptr, false);
+  ASSERT_FALSE(card.is_discarded());
+  EXPECT_FLOAT_EQ(card["tf:training"]["pruning"]["target_sparsity"].get<float>(), 0.5f);
+  EXPECT_TRUE(card["tf:training"]["pruning"]["fine_tune"]["fine_tuned"].get<bool>());
+  EXPECT_EQ(card["tf:training"]["seed"], 3);  // the original training's parameters stay
+  EXPECT_EQ(card["flash_bytes"].get<size_t>(), fs::file_size(pruned));
 }
 
 TEST_F(ModelCommandsTest, AutoencoderEvalGivesAnAucAboveChance) {
