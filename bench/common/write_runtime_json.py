@@ -91,6 +91,7 @@ def main():
                     "arena_bytes": int(kv["arena_bytes"]), "flash_bytes": flash,
                     "ram_bytes": ram, "model_bytes": int(kv["model_bytes"]),
                     "code_bytes": flash - int(kv["model_bytes"]),
+                    "arena_bytes_touched": int(kv["arena_bytes_touched"]),
                     "stack_bytes": int(kv["stack_bytes"]),
                     "ram_with_stack_bytes": ram + int(kv["stack_bytes"]),
                     "output_checksum": checksum,
@@ -132,7 +133,10 @@ def main():
                        "through tinyforge::Interpreter with a resolver of only the model's ops; "
                        "flash = loader + interpreter + those ops + blob + BSP, code_bytes = "
                        "flash - model_bytes (the blob), arena = the planner's figure (checked "
-                       "equal to the Interpreter's). Host latency runs the same blobs through "
+                       "equal to the Interpreter's); arena_bytes_touched = the highest arena byte "
+                       "the device run changed (painted canaries), equal to the planner's figure "
+                       "for the optimized images (the image fails otherwise; the reference "
+                       "kernels leave the Cortex-M scratch unused). Host latency runs the same blobs through "
                        "the Interpreter with the reference kernels. ram_bytes = .data + .bss of "
                        "the linked image (arm-none-eabi-size -A): static RAM only, here the arena; "
                        "the BSP's stack (64 KiB reserved at the top of RAM, not a section) is not "
