@@ -1,5 +1,6 @@
-// The body shared by the libFuzzer target and the seeded mutation test: feed bytes through
-// Load -> Prepare -> Invoke with the test kernels. Never crashes on any input (that is the test).
+// The body shared by the libFuzzer target and the seeded mutation tests: feed bytes through
+// Load -> Prepare -> Invoke with the test kernels or a given resolver (the real kernels). Never
+// crashes on any input (that is the test).
 #ifndef TINYFORGE_TESTS_FUZZ_FUZZ_HARNESS_H_
 #define TINYFORGE_TESTS_FUZZ_FUZZ_HARNESS_H_
 
@@ -16,10 +17,12 @@ namespace tinyforge::fuzz {
 
 inline constexpr uint32_t kMaxArenaBytes = 1u << 20;
 
-// Loads `size` bytes at `data` (16-aligned copy). When `fix_crc`, re-stamps the header CRC first
-// so mutations reach the record checks. Returns the Load status; runs Prepare/Invoke when it is
-// kOk. `stage` gets 1 = loaded, 2 = prepared, 3 = invoked.
-inline Status RunBlob(const uint8_t* data, size_t size, bool fix_crc, int* stage) {
+// Loads `size` bytes at `data` (16-aligned copy) into an Interpreter with `resolver`. When
+// `fix_crc`, re-stamps the header CRC first so mutations reach the record checks. Returns the
+// Load status; runs Prepare/Invoke when it is kOk. `stage` gets 1 = loaded, 2 = prepared,
+// 3 = invoked.
+inline Status RunBlobWith(const OpResolver& resolver, const uint8_t* data, size_t size,
+                          bool fix_crc, int* stage) {
   *stage = 0;
   uint8_t* blob = static_cast<uint8_t*>(aligned_alloc(16, (size + 16) & ~size_t{15}));
   if (size != 0) memcpy(blob, data, size);
@@ -31,7 +34,7 @@ inline Status RunBlob(const uint8_t* data, size_t size, bool fix_crc, int* stage
       memcpy(blob + 28, &crc, 4);
     }
   }
-  Interpreter interpreter(testing::TestOpsResolver());
+  Interpreter interpreter(resolver);
   const Status status = interpreter.Load(blob, size);
   if (status == Status::kOk) {
     *stage = 1;
@@ -48,6 +51,11 @@ inline Status RunBlob(const uint8_t* data, size_t size, bool fix_crc, int* stage
   }
   free(blob);
   return status;
+}
+
+// The same with the test kernels (tests/runtime/core/test_kernels.h).
+inline Status RunBlob(const uint8_t* data, size_t size, bool fix_crc, int* stage) {
+  return RunBlobWith(testing::TestOpsResolver(), data, size, fix_crc, stage);
 }
 
 }  // namespace tinyforge::fuzz

@@ -5,50 +5,16 @@
 
 #include <random>
 
+#include "tests/fuzz/blob_mutator.h"
 #include "tests/fuzz/fuzz_harness.h"
 #include "tests/runtime/core/test_models.h"
+#include "tests/runtime/core/tree_test_models.h"
+#include "tinyforge/ops.h"
 
 namespace tinyforge {
 namespace {
 
-constexpr uint32_t kInteresting32[] = {0u, 1u, 2u, 3u, 4u, 7u, 8u, 15u, 16u, 0x7Fu, 0x80u,
-                                       0xFFu, 0xFFFFu, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFF0u,
-                                       0xFFFFFFFFu};
-
-void Mutate(std::vector<uint8_t>& blob, std::mt19937& random) {
-  const auto pick = [&](size_t n) { return static_cast<size_t>(random() % n); };
-  const int edits = 1 + static_cast<int>(pick(4));
-  for (int e = 0; e < edits && !blob.empty(); ++e) {
-    switch (pick(5)) {
-      case 0:  // flip one bit
-        blob[pick(blob.size())] ^= static_cast<uint8_t>(1u << pick(8));
-        break;
-      case 1:  // random byte
-        blob[pick(blob.size())] = static_cast<uint8_t>(random());
-        break;
-      case 2: {  // interesting uint32 at an aligned offset (hits counts, offsets, lengths)
-        if (blob.size() < 4) break;
-        const size_t at = pick(blob.size() / 4) * 4;
-        testing::WriteAt(blob, at, kInteresting32[pick(std::size(kInteresting32))]);
-        break;
-      }
-      case 3: {  // small delta on an aligned uint32
-        if (blob.size() < 4) break;
-        const size_t at = pick(blob.size() / 4) * 4;
-        const uint32_t value = testing::ReadAt<uint32_t>(blob, at);
-        testing::WriteAt<uint32_t>(blob, at, value + static_cast<uint32_t>(pick(33)) - 16u);
-        break;
-      }
-      default:  // truncate or extend
-        if (pick(2) == 0) {
-          blob.resize(pick(blob.size() + 1));
-        } else {
-          blob.resize(blob.size() + pick(64), static_cast<uint8_t>(random()));
-        }
-        break;
-    }
-  }
-}
+using fuzz::MutateBlob;
 
 std::vector<std::vector<uint8_t>> Seeds() {
   std::vector<std::vector<uint8_t>> seeds;
@@ -72,7 +38,7 @@ TEST(MutationFuzzTest, MutatedBlobsNeverCrashLoadPrepareOrInvoke) {
   constexpr int kIterations = 4000;
   for (int i = 0; i < kIterations; ++i) {
     std::vector<uint8_t> blob = seeds[i % seeds.size()];
-    Mutate(blob, random);
+    MutateBlob(blob, random);
     int stage = 0;
     // 90 % with a repaired CRC so mutations reach the record checks.
     (void)fuzz::RunBlob(blob.data(), blob.size(), random() % 10 != 0, &stage);
@@ -81,6 +47,49 @@ TEST(MutationFuzzTest, MutatedBlobsNeverCrashLoadPrepareOrInvoke) {
   // The mutations reach every stage, and most are refused.
   EXPECT_GT(stages[0], kIterations / 2);
   EXPECT_GT(stages[1] + stages[2] + stages[3], 0);
+  RecordProperty("rejected", stages[0]);
+  RecordProperty("invoked", stages[3]);
+}
+
+// TreeEnsemble: whole-blob mutations plus mutations aimed at the forest arrays in the constants
+// section (children, features, roots, leaf rows), run with the real TreeEnsemble kernel. Any
+// forest the loader accepts must walk inside its arrays (ASan/UBSan builds would catch it).
+TEST(MutationFuzzTest, MutatedTreeEnsemblesNeverCrashLoadPrepareOrInvoke) {
+  testing::TreeModelSpec isolation;
+  isolation.outputs = isolation.output_width = 1;
+  isolation.leaves = {1.0f, 2.0f, 3.0f, 4.0f, 5.0f};
+  isolation.params.mode = static_cast<uint8_t>(format::TreeEnsembleMode::kIsolationScore);
+  isolation.params.score_normalizer = 4.0f;
+  const std::vector<std::vector<uint8_t>> seeds = {testing::BuildTreeModel(testing::TreeModelSpec{}),
+                                                   testing::BuildTreeModel(isolation)};
+  static const OpRegistration kTreeOps[] = {ops::kTreeEnsemble};
+  const OpResolver resolver(kTreeOps, 1);
+  std::mt19937 random(20261126);
+  int stages[4] = {0, 0, 0, 0};
+  int aimed_accepted = 0;
+  constexpr int kIterations = 3000;
+  for (int i = 0; i < kIterations; ++i) {
+    std::vector<uint8_t> blob = seeds[i % seeds.size()];
+    const bool aimed = i % 2 == 0;
+    if (aimed) {
+      const auto entry = testing::ReadAt<format::SectionEntry>(
+          blob, testing::SectionEntryOffset(blob, format::SectionKind::kConstants));
+      const int flips = 1 + static_cast<int>(random() % 3);
+      for (int f = 0; f < flips; ++f) {
+        const size_t at = entry.offset + random() % entry.length;
+        blob[at] = static_cast<uint8_t>(random() % 3 == 0 ? random() : blob[at] ^ (1u << (random() % 8)));
+      }
+    } else {
+      MutateBlob(blob, random);
+    }
+    int stage = 0;
+    (void)fuzz::RunBlobWith(resolver, blob.data(), blob.size(), aimed || random() % 10 != 0, &stage);
+    ++stages[stage];
+    if (aimed && stage == 3) ++aimed_accepted;
+  }
+  EXPECT_GT(stages[0], 0);   // some forests refused by the index proofs
+  EXPECT_GT(stages[3], 0);   // and some (e.g. a changed threshold or leaf value) still run
+  EXPECT_GT(aimed_accepted, 0);
   RecordProperty("rejected", stages[0]);
   RecordProperty("invoked", stages[3]);
 }
