@@ -4,7 +4,10 @@
 # CPU on the same standardized feature matrix (bench/pipeline/pipeline_bench + torch_mlp.py).
 # Usage: scripts/run-pipeline-bench.sh [BUILD_DIR]   (default build/host-release; Release build)
 # Environment: TINYFORGE_SHARED_DIR (default ../shared), BENCH_THREADS (1), BENCH_EPOCHS (80),
-# BENCH_REPEATS (3).
+# BENCH_REPEATS (3), BENCH_MORE_THREADS (nproc; 0 = skip). The comparison runs twice in the same
+# invocation: PyTorch on BENCH_THREADS thread(s) (training_throughput) and on BENCH_MORE_THREADS
+# (training_throughput_more_threads); PyTorch's own default thread count on this machine is
+# recorded as pytorch_default_threads. Our trainer is single-threaded in both.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build/host-release}"
@@ -32,3 +35,32 @@ OMP_NUM_THREADS="$threads" "$build/bench/pipeline/pipeline_bench" \
   --pipeline-report "$work/pipeline-report.json" --work-dir "$work" \
   --threads "$threads" --epochs "${BENCH_EPOCHS:-80}" --repeats "${BENCH_REPEATS:-3}" \
   --out bench/results/pipeline.json
+
+more="${BENCH_MORE_THREADS:-$(nproc)}"
+if [ "$more" != "0" ] && [ "$more" != "$threads" ]; then
+  echo "== MLP training throughput: TinyForge vs PyTorch CPU ($more threads) =="
+  OMP_NUM_THREADS="$more" "$build/bench/pipeline/pipeline_bench" \
+    --spec examples/predictive_maintenance/cwru_pipeline.toml --shared-dir "$shared" \
+    --work-dir "$work" --threads "$more" --epochs "${BENCH_EPOCHS:-80}" \
+    --repeats "${BENCH_REPEATS:-3}" --out "$work/throughput-$more-threads.json"
+fi
+# PyTorch's default (no set_num_threads, no OMP_NUM_THREADS) and the merge of the second run.
+env -u OMP_NUM_THREADS -u MKL_NUM_THREADS /usr/bin/python3 - "$work/throughput-$more-threads.json" <<'PY'
+import json, os, sys
+import torch
+path = "bench/results/pipeline.json"
+with open(path) as f:
+    results = json.load(f)
+results["pytorch_default_threads"] = {
+    "threads": torch.get_num_threads(),
+    "cpus": os.cpu_count(),
+    "how": "torch.get_num_threads() with OMP_NUM_THREADS and MKL_NUM_THREADS unset"}
+more = sys.argv[1]
+if os.path.exists(more):
+    with open(more) as f:
+        results["training_throughput_more_threads"] = json.load(f)["training_throughput"]
+with open(path + ".tmp", "w") as f:
+    json.dump(results, f, indent=2)
+    f.write("\n")
+os.replace(path + ".tmp", path)
+PY
