@@ -284,3 +284,35 @@ TEST(ParserMutationTest, OnnxInitializerWhoseDimsOverflowIsRefusedByName) {
 
 }  // namespace
 }  // namespace tinyforge::fuzz
+
+namespace tinyforge::fuzz {
+namespace {
+
+// Regression (found by the libFuzzer ONNX target): a 2-D Conv whose kernel_shape lists one value
+// was indexed at [1] (heap-buffer-overflow under ASan).
+TEST(ParserMutationTest, OnnxConvWithAShortKernelShapeIsRefusedNotReadPastItsEnd) {
+  onnx::ModelProto model;
+  ASSERT_TRUE(model.ParseFromString(OnnxFixture("cnn2d_depthwise")));
+  onnx::NodeProto* conv = FirstNode(model, "Conv");
+  ASSERT_NE(conv, nullptr);
+  bool found = false;
+  for (auto& attribute : *conv->mutable_attribute()) {
+    if (attribute.name() != "kernel_shape") continue;
+    attribute.mutable_ints()->Truncate(1);
+    found = true;
+  }
+  if (!found) {
+    auto* attribute = conv->add_attribute();
+    attribute->set_name("kernel_shape");
+    attribute->set_type(onnx::AttributeProto::INTS);
+    attribute->add_ints(3);
+  }
+  auto imported = toolchain::ImportOnnxBytes(model.SerializeAsString(), "short.onnx");
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.error().message,
+            "short.onnx: node '" + OnnxNodeName(*conv) +
+                "' (Conv): kernel_shape/strides/dilations/pads do not match the spatial rank");
+}
+
+}  // namespace
+}  // namespace tinyforge::fuzz

@@ -100,3 +100,22 @@ TEST(ParserMutationTest, PipelineSpecRefusesNanZeroAndOutOfRangeTrainingSettings
 
 }  // namespace
 }  // namespace tinyforge::fuzz
+
+namespace tinyforge::fuzz {
+namespace {
+
+// Regression (found by the libFuzzer pipeline target): a control character in a table header
+// ("[\x02...]") reached an assertion inside toml++ (an optimizer assumption in its release build).
+// TOML forbids raw control characters other than tab anywhere; they are refused by position.
+TEST(ParserMutationTest, PipelineSpecRefusesRawControlCharactersWithTheirPosition) {
+  EXPECT_EQ(ErrorOf(std::string("# header\n[\x02\0\0\0line]\n", 19)),
+            "p.toml:2:2: control character 2 (TOML allows only tab; write it escaped inside a string)");
+  EXPECT_EQ(ErrorOf("[pipeline]\nname = \"a\x7f\"\n"),
+            "p.toml:2:10: control character 127 (TOML allows only tab; write it escaped inside a string)");
+  EXPECT_EQ(ErrorOf("[pipeline]\r\nname = \"p\"\t# tab and CRLF are fine\r\n[data]\r\npath = \"d\"\r\n"
+                    "[classifier]\r\n"),
+            "<ok>");
+}
+
+}  // namespace
+}  // namespace tinyforge::fuzz

@@ -304,12 +304,17 @@ Result<void> Lowering::LowerConv(const Node& node) {
   if (strides.empty()) strides.assign(spatial, 1);
   if (dilations.empty()) dilations.assign(spatial, 1);
   if (pads.empty()) pads.assign(2 * spatial, 0);
-  if (strides.size() != spatial || dilations.size() != spatial || pads.size() != 2 * spatial)
-    return Fail(node, "strides/dilations/pads do not match the spatial rank");
+  // kernel_shape too: a shorter list was read past its end (found by the libFuzzer ONNX target).
+  if (strides.size() != spatial || dilations.size() != spatial || pads.size() != 2 * spatial ||
+      (!kernel_attr.empty() && kernel_attr.size() != spatial))
+    return Fail(node, "kernel_shape/strides/dilations/pads do not match the spatial rank");
   std::vector<AxisWindow> windows(spatial);
   for (size_t s = 0; s < spatial; ++s) {
     AxisWindow& window = windows[s];
     window.input = x->shape[2 + s];
+    if (w->shape[2 + s] < 1 || w->shape[2 + s] > kMaxWindowAttribute)
+      return Fail(node, "kernel size " + std::to_string(w->shape[2 + s]) + " is not in 1.." +
+                            std::to_string(kMaxWindowAttribute));
     window.kernel = static_cast<uint32_t>(w->shape[2 + s]);
     if (!kernel_attr.empty() && kernel_attr[s] != w->shape[2 + s])
       return Fail(node, "kernel_shape disagrees with the weights");

@@ -219,6 +219,25 @@ Result<void> CheckTraining(TableReader& reader, int epochs, int batch_size, floa
 
 Result<PipelineSpec> ParsePipelineSpec(const std::string& text, const fs::path& file,
                                        const fs::path& shared_root) {
+  // TOML forbids raw control characters other than tab (and the CR of CRLF) anywhere, strings and
+  // comments included. They are refused here, before toml++ sees them: toml++ 3.3 asserts on
+  // some (a table header "[\x02...]" hits TOML_ASSERT_ASSUME in parse_key, found by the libFuzzer
+  // pipeline target), and in its release build that assertion is an optimizer assumption, i.e. UB.
+  size_t line = 1, column = 1;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7F) {
+      return MakeError(file.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                       ": control character " + std::to_string(byte) +
+                       " (TOML allows only tab; write it escaped inside a string)");
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else if ((byte & 0xC0) != 0x80) {  // count characters, not UTF-8 continuation bytes
+      ++column;
+    }
+  }
   toml::table root;
   try {
     root = toml::parse(text, file.string());
