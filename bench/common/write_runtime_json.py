@@ -151,6 +151,14 @@ def main():
     with open(out, "w") as fh:
         json.dump(doc, fh, indent=1)
     print(json.dumps(ratios, indent=1))
+    # A missed goal fails the run (the file is still written): a code-size regression from a
+    # loader change went unnoticed for a commit because the flag was only written, never read.
+    for r in ratios:
+        for goal in ("goal_instructions_le_0_7", "goal_arena_le_tflm", "goal_code_le_0_5"):
+            if not r[goal]:
+                errors.append(f"{r['model']} -{r['opt_level']}: {goal} missed "
+                              f"(instructions {r['instructions']}, arena {r['arena']}, "
+                              f"code {r['code_bytes']} of TFLM+CMSIS-NN)")
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return 1

@@ -1,9 +1,10 @@
 // Seeded mutation fuzzing of the real kernels: mutation_test.cpp and the libFuzzer target run
 // Prepare/Invoke with the test kernels only, so the op adapters' Prepare checks — the ones that
 // keep every Invoke inside its tensors — were never fed hostile blobs. Here the seeds are two
-// toolchain-built models that use every op of the format (a float one and its int8 quantization
-// with Quantize/Dequantize at the edges), run through AllOpsResolver(); thousands of mutated
-// copies must never crash Load -> Prepare -> Invoke (ctest runs this under ASan+UBSan too).
+// toolchain-built models that use every op 1..18 (a float one and its int8 quantization with
+// Quantize/Dequantize at the edges) and a TreeEnsemble forest, run through AllOpsResolver();
+// thousands of mutated copies must never crash Load -> Prepare -> Invoke (ctest runs this under
+// ASan+UBSan too).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -14,6 +15,7 @@
 
 #include "tests/fuzz/blob_mutator.h"
 #include "tests/fuzz/fuzz_harness.h"
+#include "tests/runtime/core/tree_test_models.h"
 #include "tinyforge/interpreter.h"
 #include "toolchain/emit/tfm_emitter.h"
 #include "toolchain/ir/graph.h"
@@ -109,6 +111,7 @@ Graph EveryOpFloatGraph() {
 struct KernelFuzzSeeds {
   std::vector<uint8_t> float_blob;
   std::vector<uint8_t> int8_blob;
+  std::vector<uint8_t> forest_blob;  // TreeEnsemble: the forest is proven only by its Prepare
 };
 
 const KernelFuzzSeeds& EveryOpSeeds() {
@@ -130,6 +133,7 @@ const KernelFuzzSeeds& EveryOpSeeds() {
       EXPECT_TRUE(int8_blob.ok()) << int8_blob.error().message;
       if (int8_blob.ok()) built.int8_blob = *int8_blob;
     }
+    built.forest_blob = testing::BuildTreeModel(testing::TreeModelSpec{});
     return built;
   }();
   return seeds;
@@ -171,7 +175,7 @@ TEST(KernelMutationFuzzTest, SeedsUseEveryOpAndRunWithTheRealKernels) {
         .write(reinterpret_cast<const char*>(seeds.int8_blob.data()),
                static_cast<std::streamsize>(seeds.int8_blob.size()));
   }
-  for (const auto* blob : {&seeds.float_blob, &seeds.int8_blob}) {
+  for (const auto* blob : {&seeds.float_blob, &seeds.int8_blob, &seeds.forest_blob}) {
     int stage = 0;
     EXPECT_EQ(fuzz::RunBlobWith(AllOpsResolver(), blob->data(), blob->size(), false, &stage),
               Status::kOk);
@@ -185,9 +189,11 @@ TEST(KernelMutationFuzzTest, MutatedEveryOpModelsNeverCrashTheRealKernels) {
   ASSERT_FALSE(seeds.int8_blob.empty());
   std::mt19937 random(20261126);
   int stages[4] = {0, 0, 0, 0};
-  constexpr int kIterations = 8000;
+  constexpr int kIterations = 9000;
   for (int i = 0; i < kIterations; ++i) {
-    std::vector<uint8_t> blob = (i % 2 == 0) ? seeds.float_blob : seeds.int8_blob;
+    const std::vector<uint8_t>* seed_blobs[] = {&seeds.float_blob, &seeds.int8_blob,
+                                                &seeds.forest_blob};
+    std::vector<uint8_t> blob = *seed_blobs[i % 3];
     fuzz::MutateBlob(blob, random);
     int stage = 0;
     // 90 % with a repaired CRC so mutations reach the records, Prepare and Invoke.

@@ -63,7 +63,6 @@ class Model {
   Status LoadQuantization();
   Status LoadTensors();
   Status LoadOperators();
-  Status CheckTreeEnsemble(uint32_t op_index) const;  // model_trees.cpp
   Status LoadGraphIo();
   Status LoadPlan();
   Status CheckPlanLifetimes() const;

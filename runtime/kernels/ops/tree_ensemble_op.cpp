@@ -1,6 +1,7 @@
-// TreeEnsemble op adapter: the tensors become kernels::TreeEnsembleArrays (the same check the
-// loader ran on the blob, repeated here so a hand-built OpContext is just as safe), then the
-// reference kernel. Float32 or int8 input; the output is float32 either way.
+// TreeEnsemble op adapter: the tensors become kernels::TreeEnsembleArrays and Prepare proves the
+// forest (every index, every child after its parent) — the only place it is proven: the loader
+// stays op-agnostic so images without this op link none of it. Then the reference kernel.
+// Float32 or int8 input; the output is float32 either way.
 #include "kernels/ops/op_common.h"
 #include "kernels/reference/tree_ensemble.h"
 #include "tinyforge/ops.h"

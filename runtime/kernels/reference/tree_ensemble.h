@@ -43,7 +43,7 @@ struct TreeTensorInfo {
 inline constexpr uint32_t kTreeEnsembleInputs = 6;
 
 // Checks the op's tensors and params (O(1)) and fills `arrays`; the callers that judge a blob
-// (loader, Prepare) then run CheckTreeEnsembleStructure, Eval trusts it. Statuses:
+// (the op's Prepare) then run CheckTreeEnsembleStructure, Eval trusts it. Statuses:
 //   kBadParams         unknown mode, reserved != 0, normalizer not finite > 0 (isolation) or != 0
 //                      (mean), tree_count != trees dims[0];
 //   kTreeShapeMismatch a dtype, rank, dimension or constness that does not fit the layout in

@@ -1,5 +1,5 @@
 // TreeEnsemble in the loader and the interpreter: the hand-written forest round-trips through the
-// format and runs; each malformed forest is refused at Load with its own status.
+// format and runs; each malformed forest is refused before it runs (at Prepare) with its own status.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,11 +18,16 @@ using testing::AlignedBuffer;
 using testing::BuildTreeModel;
 using testing::TreeModelSpec;
 
+// The forest is proven by the op's Prepare (the loader checks only the generic op record, so
+// images without TreeEnsemble link none of the forest code): Load, then Prepare.
 Status LoadStatus(const TreeModelSpec& spec) {
   const auto blob = BuildTreeModel(spec);
   AlignedBuffer buffer(blob);
-  Model model;
-  return model.Load(buffer.data(), buffer.size());
+  Interpreter interpreter(AllOpsResolver());
+  TINYFORGE_RETURN_IF_ERROR(interpreter.Load(buffer.data(), buffer.size()));
+  std::vector<uint8_t> arena(interpreter.ArenaBytesRequired() + 16);
+  uint8_t* aligned = arena.data() + ((16 - reinterpret_cast<uintptr_t>(arena.data()) % 16) % 16);
+  return interpreter.Prepare(aligned, interpreter.ArenaBytesRequired());
 }
 
 TEST(TreeEnsembleLoaderTest, RoundTripKeepsTheForestArrays) {
