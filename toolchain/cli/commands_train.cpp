@@ -1,5 +1,5 @@
 // `tinyforge train`: trains a built-in model on a feature CSV and writes a float .tfm (MLP, 1D-CNN,
-// autoencoder); tree models (isolation forest, random forest) train and evaluate on the host only.
+// autoencoder, and the tree models: random forest and Isolation Forest as one TreeEnsemble op).
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -14,6 +14,7 @@
 #include "toolchain/train/autoencoder.h"
 #include "toolchain/train/cnn1d_classifier.h"
 #include "toolchain/train/mlp_classifier.h"
+#include "toolchain/train/tree_export.h"
 #include "toolchain/train/tree_models.h"
 #include "toolchain/verify/metrics.h"
 
@@ -40,6 +41,7 @@ struct TrainOptions {
   uint32_t channels = 1;
   std::string normal_label;
   std::string test_path;
+  int trees = 0;  // tree models: 0 = the trainer's default
   bool as_json = false;
 };
 
@@ -186,6 +188,7 @@ Result<Graph> TrainExportable(const TrainOptions& o, const FeatureTable& table, 
 
 int RunTrees(const TrainOptions& o, const FeatureTable& table, const Progress& progress) {
   json report = {{"kind", o.kind}, {"data", o.data_path}, {"rows", table.data.rows}};
+  std::optional<Graph> graph;  // set when --out asks for a .tfm
   FeatureTable test = table;
   if (!o.test_path.empty()) {
     auto read = ReadFeatureTable(o.test_path, o.label_column, table.class_names);
@@ -199,6 +202,7 @@ int RunTrees(const TrainOptions& o, const FeatureTable& table, const Progress& p
     if (!two.ok()) return Fail(two.error().message);
     toolchain::RandomForestConfig config;
     config.seed = o.seed;
+    if (o.trees > 0) config.trees = o.trees;
     progress("training a random forest (" + std::to_string(config.trees) + " trees) on " +
              std::to_string(table.data.rows) + " rows");
     auto forest = toolchain::TrainRandomForest(table.data, config);
@@ -207,9 +211,16 @@ int RunTrees(const TrainOptions& o, const FeatureTable& table, const Progress& p
     const auto scores = forest->PredictProbabilities(test.data);
     const auto m = toolchain::Classify(ArgMaxRows(scores, test.data.rows, classes), test.data.labels, classes);
     report["metrics"] = Metrics(m);
+    report["trees"] = config.trees;
+    if (!o.out_path.empty()) {
+      auto exported = toolchain::RandomForestGraph(*forest, {table.data.cols, std::nullopt});
+      if (!exported.ok()) return Fail(o.out_path + ": " + exported.error().message);
+      graph = std::move(*exported);
+    }
   } else {
     toolchain::IsolationForestConfig config;
     config.seed = o.seed;
+    if (o.trees > 0) config.trees = o.trees;
     auto normal = NormalRows(table, o.normal_label);
     if (!normal.ok()) return Fail(normal.error().message);
     progress("training an isolation forest (" + std::to_string(config.trees) + " trees) on " +
@@ -231,16 +242,45 @@ int RunTrees(const TrainOptions& o, const FeatureTable& table, const Progress& p
       for (float s : scores) flagged += s > forest->threshold ? 1 : 0;
       report["flagged_rows"] = flagged;
     }
+    report["trees"] = config.trees;
+    if (!o.out_path.empty()) {
+      auto exported = toolchain::IsolationForestGraph(*forest, {table.data.cols, std::nullopt});
+      if (!exported.ok()) return Fail(o.out_path + ": " + exported.error().message);
+      graph = std::move(*exported);
+    }
   }
-  report["exported"] = false;
-  report["note"] = "tree models cannot be exported to .tfm (the format has no tree op)";
+  report["exported"] = graph.has_value();
+  if (graph) {
+    // The same preprocessing metadata as the neural models, so eval/package/inspect read the
+    // label column, classes and features back. Trees split raw features: no standardization.
+    ModelFacts facts;
+    facts.kind = o.kind;
+    facts.label_column = o.label_column;
+    facts.classes = table.class_names;
+    facts.features = table.feature_names;
+    facts.normal_label = o.normal_label;
+    graph->metadata.model_id = std::filesystem::path(o.out_path).stem().stem().string();
+    graph->metadata.preprocessing_json = FactsToJson(facts).dump();
+    progress("writing " + o.out_path);
+    auto blob = toolchain::EmitTfm(*graph);
+    if (!blob.ok()) return Fail(o.out_path + ": " + blob.error().message);
+    auto written = WriteAtomically(o.out_path, *blob);
+    if (!written.ok()) return Fail(written.error().message);
+    report["out"] = o.out_path;
+    report["model_bytes"] = blob->size();
+  }
   if (o.as_json) {
     std::printf("%s\n", report.dump(2).c_str());
   } else {
     std::printf("%s on %s: %s\n", o.kind.c_str(), report["evaluated_on"].get<std::string>().c_str(),
                 report.contains("metrics") ? report["metrics"].dump().c_str()
                                            : ("flagged " + report["flagged_rows"].dump() + " rows").c_str());
-    std::printf("note: %s; nothing written\n", report["note"].get<std::string>().c_str());
+    if (graph) {
+      std::printf("wrote %s (%s B, TreeEnsemble, float32 input)\n", o.out_path.c_str(),
+                  report["model_bytes"].dump().c_str());
+    } else {
+      std::printf("no --out given: nothing written\n");
+    }
   }
   return 0;
 }
@@ -248,11 +288,8 @@ int RunTrees(const TrainOptions& o, const FeatureTable& table, const Progress& p
 int RunTrain(const TrainOptions& o) {
   const Progress progress(o.as_json);
   const bool trees = IsTreeKind(o.kind);
-  if (trees && !o.out_path.empty())
-    return Fail("--kind " + o.kind + " cannot be exported to .tfm (the format has no tree op); "
-                "tree models train and evaluate on the host only: drop --out");
-  if (!trees) {
-    if (o.out_path.empty()) return Fail("--kind " + o.kind + " needs --out model.tfm");
+  if (!trees && o.out_path.empty()) return Fail("--kind " + o.kind + " needs --out model.tfm");
+  if (!o.out_path.empty()) {
     const std::string extension = std::filesystem::path(o.out_path).extension().string();
     if (extension != ".tfm")
       return Fail(o.out_path + ": the output must be a .tfm file (a float model blob; "
@@ -300,8 +337,8 @@ void AddTrainCommand(CLI::App& app, int* exit_code) {
       "train",
       "Train a built-in model on a feature CSV (one row per sample).\n"
       "mlp, cnn1d and autoencoder write a float .tfm (input = raw features; the standardization is\n"
-      "inside the model); `tinyforge quantize` makes it int8. isolation-forest and forest train and\n"
-      "evaluate on the host only: .tfm has no tree op, so they cannot be exported (no --out).");
+      "inside the model); `tinyforge quantize` makes it int8. forest and isolation-forest write one\n"
+      "TreeEnsemble op on the raw features (--out optional: without it they only evaluate).");
   train->add_option("--data", o->data_path, "features CSV with a header")->required();
   train->add_option("--label-column", o->label_column, "the label column (classifiers; optional otherwise)");
   train->add_option("--kind", o->kind, "mlp | cnn1d | autoencoder | isolation-forest | forest")
@@ -317,6 +354,8 @@ void AddTrainCommand(CLI::App& app, int* exit_code) {
   train->add_option("--channels", o->channels, "cnn1d: channels per time step (row = [width][channels])");
   train->add_option("--normal-label", o->normal_label, "autoencoder/isolation-forest: train on these rows only");
   train->add_option("--test", o->test_path, "tree models: CSV to evaluate on (default: the training rows)");
+  train->add_option("--trees", o->trees, "tree models: number of trees (default 50 forest, 100 isolation-forest)")
+      ->check(CLI::Range(1, 65535));
   train->add_flag("--json", o->as_json, "print the report as JSON (progress goes to stderr)");
   train->callback([=] { *exit_code = RunTrain(*o); });
 }

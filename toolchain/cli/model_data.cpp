@@ -197,7 +197,8 @@ Result<Evaluation> EvaluateOutputs(const toolchain::Graph& graph, const std::str
   const std::vector<float> scores = Floats(outputs);
   evaluation.outputs = std::move(outputs);
   if (scores.size() != rows * out_width) return MakeError(source + ": output count does not match the rows");
-  const bool anomaly = facts.kind == "autoencoder" ||
+  const bool isolation_forest = facts.kind == "isolation-forest";
+  const bool anomaly = facts.kind == "autoencoder" || isolation_forest ||
                        (facts.kind.empty() && out_width == width && graph.nodes.back().op != toolchain::OpCode::kSoftmax);
   if (!anomaly) {
     const size_t classes = out_width;
@@ -219,17 +220,22 @@ Result<Evaluation> EvaluateOutputs(const toolchain::Graph& graph, const std::str
   evaluation.anomaly = true;
   if (normal_label.empty()) normal_label = facts.normal_label;
   if (normal_label.empty() && anomaly_label.empty())
-    return MakeError(source + ": an autoencoder needs --anomaly-label or --normal-label");
+    return MakeError(source + ": an anomaly model needs --anomaly-label or --normal-label");
   const std::string& wanted = anomaly_label.empty() ? normal_label : anomaly_label;
   const auto it = std::find(table.class_names.begin(), table.class_names.end(), wanted);
   if (it == table.class_names.end())
     return MakeError(table.path + ": the label '" + wanted + "' does not occur");
   const int marked = static_cast<int>(it - table.class_names.begin());
-  toolchain::Graph inner = graph;
-  const auto front = toolchain::SplitStandardization(inner);
-  std::vector<float> targets = table.data.features;
-  if (front) front->Apply(targets);
-  const auto errors = toolchain::RowMeanSquaredErrors(scores, targets, width);
+  // The anomaly score: an Isolation Forest outputs it; an autoencoder's is its reconstruction
+  // error in the model's standardized space. Either is anomalous above "anomaly.threshold".
+  std::vector<float> errors = scores;
+  if (!isolation_forest) {
+    toolchain::Graph inner = graph;
+    const auto front = toolchain::SplitStandardization(inner);
+    std::vector<float> targets = table.data.features;
+    if (front) front->Apply(targets);
+    errors = toolchain::RowMeanSquaredErrors(scores, targets, width);
+  }
   double threshold = 0.0;
   for (const auto& [key, value] : graph.metadata.numbers)
     if (key == toolchain::kAnomalyThresholdKey) threshold = value;

@@ -70,7 +70,8 @@ toolchain::Result<std::vector<int>> ParseWidths(const std::string& text, const s
 // Quality of a model blob on a labelled table, run on the host through the real runtime.
 // Classifiers (output [1, classes]): accuracy, macro F1, confusion matrix [true][predicted].
 // Autoencoders (output width == input width): per-row reconstruction error in the model's
-// standardized space, ROC AUC and F1 at the model's "anomaly.threshold" against
+// standardized space; Isolation Forests (kind "isolation-forest"): the model's score output; both
+// scored with ROC AUC and F1 at the model's "anomaly.threshold" (anomalous above it) against
 // "label == anomaly_label" when that is given, else "label != normal_label" (normal_label "" =
 // the one recorded at training).
 struct Evaluation {

@@ -300,15 +300,41 @@ TEST_F(ModelCommandsTest, AutoencoderEvalGivesAnAucAboveChance) {
   EXPECT_EQ(report["host"]["normal_label"], "a");
 }
 
-TEST_F(ModelCommandsTest, TreeModelsTrainOnTheHostAndRefuseExport) {
-  std::string output;
-  ASSERT_EQ(RunTool("train --data " + Q(*train_csv_) + " --label-column y --kind forest --test " + Q(*test_csv_) +
-                    " --json", &output), 0) << output;
-  EXPECT_GE(LastJson(output)["metrics"]["accuracy"].get<double>(), 0.9);
-  EXPECT_EQ(RunTool("train --data " + Q(*train_csv_) + " --label-column y --kind forest --out " + Q(Dir() / "f.tfm"),
+// Tree models export one TreeEnsemble op; eval runs the .tfm on the host runtime and must report
+// exactly what the trainer measured on the same rows (same float32 arithmetic, same threshold).
+TEST_F(ModelCommandsTest, TreeModelsExportToTfmAndEvalAgreesWithTheTrainer) {
+  std::string output;  // RunTool appends: cleared before each run
+  const fs::path forest = Dir() / "forest.tfm";
+  ASSERT_EQ(RunTool("train --data " + Q(*train_csv_) + " --label-column y --kind forest --trees 15 --test " +
+                    Q(*test_csv_) + " --out " + Q(forest) + " --json", &output), 0) << output;
+  const json trained = JsonAfterProgress(output);
+  ASSERT_FALSE(trained.is_discarded()) << output;
+  EXPECT_TRUE(trained["exported"].get<bool>());
+  EXPECT_GE(trained["metrics"]["accuracy"].get<double>(), 0.9);
+  ASSERT_TRUE(fs::exists(forest));
+  output.clear();
+  ASSERT_EQ(RunTool("eval " + Q(forest) + " --data " + Q(*test_csv_) + " --json", &output), 0) << output;
+  ASSERT_FALSE(JsonAfterProgress(output).is_discarded()) << output;
+  EXPECT_EQ(JsonAfterProgress(output)["host"]["accuracy"], trained["metrics"]["accuracy"]) << output;
+  EXPECT_EQ(JsonAfterProgress(output)["host"]["confusion"], trained["metrics"]["confusion"]) << output;
+
+  const fs::path isolation = Dir() / "isolation.tfm";
+  output.clear();
+  ASSERT_EQ(RunTool("train --data " + Q(*train_csv_) + " --label-column y --kind isolation-forest --normal-label a "
+                    "--test " + Q(*test_csv_) + " --out " + Q(isolation) + " --json", &output), 0) << output;
+  const json iso = JsonAfterProgress(output);
+  output.clear();
+  ASSERT_EQ(RunTool("eval " + Q(isolation) + " --data " + Q(*test_csv_) + " --json", &output), 0) << output;
+  const json evaluated = JsonAfterProgress(output)["host"];
+  EXPECT_EQ(evaluated["roc_auc"], iso["metrics"]["roc_auc"]) << output;
+  EXPECT_EQ(evaluated["f1"], iso["metrics"]["f1"]) << output;
+  EXPECT_FLOAT_EQ(evaluated["threshold"].get<float>(), iso["threshold"].get<float>());
+
+  output.clear();
+  EXPECT_EQ(RunTool("train --data " + Q(*train_csv_) + " --label-column y --kind forest --out " + Q(Dir() / "f.bin"),
                     &output), 1);
-  EXPECT_NE(output.find("no tree op"), std::string::npos) << output;
-  EXPECT_FALSE(fs::exists(Dir() / "f.tfm"));
+  EXPECT_NE(output.find("must be a .tfm"), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(Dir() / "f.bin"));
 }
 
 TEST_F(ModelCommandsTest, EvalOnQemuMatchesTheHostByteForByte) {
@@ -370,7 +396,7 @@ TEST(ModelCommandsBadInputTest, HelpListsTheModelCommands) {
   ASSERT_EQ(RunTool("--help", &output), 0);
   for (const char* command : {"train", "quantize", "prune", "eval"}) EXPECT_NE(output.find(command), std::string::npos) << command;
   ASSERT_EQ(RunTool("train --help", &output), 0);
-  EXPECT_NE(output.find("cannot be exported"), std::string::npos) << output;
+  EXPECT_NE(output.find("TreeEnsemble"), std::string::npos) << output;
 }
 
 TEST(ModelCommandsBadInputTest, EvalRejectsAFeatureCountMismatch) {
