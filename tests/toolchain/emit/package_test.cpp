@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -86,6 +87,38 @@ TEST(PackageTest, CLibraryBuildsAndItsExampleRuns) {
   EXPECT_NE(output.find("invoke: Ok, output 12 bytes"), std::string::npos) << output;
 }
 
+// Issue 3: the C package is for microcontrollers, so it must also build with arm-none-eabi-gcc for
+// a Cortex-M4 (the test above builds it with the host compiler). The library and the example link
+// (newlib's nosys stubs), the objects are Thumb code for the M4, and the model array and the
+// generated resolver are in the library.
+TEST(PackageTest, CLibraryCrossCompilesForCortexM4WithArmNoneEabiGcc) {
+  PackageRequest request;
+  request.blob = TinyModel();
+  request.name = "tiny";
+  const fs::path dir = TestDir("c-cortex-m4");
+  ASSERT_TRUE(WritePackage(PackageTarget::kC, request, dir).ok());
+  std::string output;
+  const std::string build = (dir / "build-m4").string();
+  ASSERT_EQ(RunCommand("cmake -S " + ShellQuote(dir.string()) + " -B " + ShellQuote(build) +
+                           " -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_SYSTEM_NAME=Generic"
+                           " -DCMAKE_SYSTEM_PROCESSOR=cortex-m4 -DCMAKE_CXX_COMPILER=arm-none-eabi-g++"
+                           " -DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY"
+                           " '-DCMAKE_CXX_FLAGS=-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16'"
+                           " -DCMAKE_EXE_LINKER_FLAGS=--specs=nosys.specs && cmake --build " + ShellQuote(build),
+                       &output),
+            0)
+      << output;
+  output.clear();
+  ASSERT_EQ(RunCommand("arm-none-eabi-readelf -h -A " + ShellQuote(build + "/tiny_example"), &output), 0) << output;
+  EXPECT_NE(output.find("Machine:                           ARM"), std::string::npos) << output;
+  EXPECT_NE(output.find("Tag_CPU_arch: v7E-M"), std::string::npos) << output;
+  EXPECT_NE(output.find("Tag_FP_arch: VFPv4-D16"), std::string::npos) << output;
+  output.clear();
+  ASSERT_EQ(RunCommand("arm-none-eabi-nm -C " + ShellQuote(build + "/libtiny_model.a"), &output), 0) << output;
+  EXPECT_NE(output.find("kModelBlob"), std::string::npos);
+  EXPECT_NE(output.find("ModelOpResolver()"), std::string::npos);
+}
+
 TEST(PackageTest, ArduinoLibraryHasPropertiesSourcesAndSketch) {
   PackageRequest request;
   request.blob = TinyModel();
@@ -99,6 +132,20 @@ TEST(PackageTest, ArduinoLibraryHasPropertiesSourcesAndSketch) {
   EXPECT_TRUE(fs::exists(dir / "src" / "model_package.cpp"));
   EXPECT_TRUE(fs::exists(dir / "src" / "core" / "interpreter.cpp"));
   EXPECT_TRUE(fs::exists(dir / "examples" / "vibration_inference" / "vibration_inference.ino"));
+  // Arduino library specification 1.5 (rev. 2.2): every field Library Manager requires, and a
+  // category from its list.
+  for (const char* field : {"name=", "version=", "author=", "maintainer=", "sentence=", "paragraph=",
+                            "category=", "url=", "architectures="}) {
+    const bool at_line_start =
+        properties.rfind(field, 0) == 0 || properties.find(std::string("\n") + field) != std::string::npos;
+    EXPECT_TRUE(at_line_start) << field << " missing in:\n" << properties;
+  }
+  const std::vector<std::string> categories = {"Display", "Communication", "Signal Input/Output", "Sensors",
+                                                "Device Control", "Timing", "Data Storage", "Data Processing", "Other"};
+  const size_t category = properties.find("category=");
+  ASSERT_NE(category, std::string::npos);
+  const std::string value = properties.substr(category + 9, properties.find('\n', category) - category - 9);
+  EXPECT_NE(std::find(categories.begin(), categories.end(), value), categories.end()) << value;
 }
 
 TEST(PackageTest, InvalidBlobLeavesNoPackageAndKeepsThePreviousOne) {
