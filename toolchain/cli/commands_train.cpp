@@ -107,6 +107,16 @@ Result<Graph> TrainExportable(const TrainOptions& o, const FeatureTable& table, 
   fit.batch_size = o.batch_size;
   fit.patience = o.patience;
   fit.adam.learning_rate = o.learning_rate;
+  // Progress on long trainings: about ten lines whatever the epoch count (early stopping may end
+  // the run before the last one).
+  const int report_every = std::max(1, o.epochs / 10);
+  fit.on_epoch = [&progress, report_every, epochs = o.epochs](int epoch, float validation_loss) {
+    if (epoch % report_every != 0 && epoch != epochs) return;
+    char line[96];
+    std::snprintf(line, sizeof(line), "epoch %d/%d, validation loss %.4g", epoch, epochs,
+                  static_cast<double>(validation_loss));
+    progress(line);
+  };
   std::vector<int> hidden;
   if (!o.hidden.empty()) {
     auto parsed = ParseWidths(o.hidden, "--hidden");

@@ -4,6 +4,7 @@
 #define TINYFORGE_TOOLCHAIN_TRAIN_FIT_H_
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -18,6 +19,9 @@ struct FitConfig {
   int batch_size = 32;
   int patience = 10;  // epochs without validation improvement before stopping
   AdamConfig adam;
+  // Called after every epoch with its number (1-based) and validation loss: progress output for
+  // the CLI. Does not influence training (same seed, same model with or without it).
+  std::function<void(int epoch, float validation_loss)> on_epoch;
 };
 
 struct FitHistory {
@@ -52,6 +56,7 @@ FitHistory Fit(Model& model, size_t train_rows, const FitConfig& config, Rng& rn
     const float loss = validation_loss(model);
     history.validation_losses.push_back(loss);
     history.epochs_run = epoch + 1;
+    if (config.on_epoch) config.on_epoch(epoch + 1, loss);
     if (loss < history.best_validation_loss) {
       history.best_validation_loss = loss;
       history.best_epoch = epoch + 1;

@@ -147,6 +147,13 @@ TEST_F(ModelCommandsTest, EvalOnHostMatchesAnIndependentFloatRun) {
   EXPECT_NEAR(report["host"]["accuracy"].get<double>(), static_cast<double>(diagonal) / static_cast<double>(total), 1e-12);
 }
 
+// Issue 3: progress output on long steps: training reports epochs as it goes (about ten lines).
+TEST_F(ModelCommandsTest, TrainReportsProgressPerEpoch) {
+  ASSERT_EQ(train_status_, 0) << *train_output_;
+  EXPECT_NE(train_output_->find("[train] epoch 6/60, validation loss "), std::string::npos) << *train_output_;
+  EXPECT_EQ(train_output_->find("[train] epoch 7/60"), std::string::npos) << *train_output_;
+}
+
 // Issue 3: "deterministic for a seed" as a user checks it: the same command twice gives the same
 // .tfm bytes (same file name, so the model id in the metadata is the same too).
 TEST_F(ModelCommandsTest, TrainTwiceWithTheSameSeedWritesIdenticalBytes) {
