@@ -6,6 +6,7 @@
 
 #include "toolchain/cli/commands.h"
 #include "toolchain/cli/model_data.h"
+#include "toolchain/data/time_series.h"
 #include "toolchain/emit/package.h"
 #include "toolchain/format/blob_reader.h"
 #include "toolchain/importers/tfm_reader.h"
@@ -62,7 +63,7 @@ nlohmann::json ModelCardFacts(const std::vector<uint8_t>& blob, const std::strin
 }
 
 int RunPackage(const std::string& path, const std::string& target_name, const std::string& out_dir,
-               std::string name, bool as_json) {
+               std::string name, bool as_json, const std::string& dataset_path) {
   auto target = toolchain::ParsePackageTarget(target_name);
   if (!target.ok()) return Fail(target.error().message);
   auto bytes = ReadFileBytes(path);
@@ -73,6 +74,14 @@ int RunPackage(const std::string& path, const std::string& target_name, const st
   request.name = name;
   request.model_card = ModelCardFacts(request.blob, path);
   request.model_card["name"] = name;
+  // The card must name its dataset (the server's shapes require dataset_hash): from --dataset,
+  // else what `train` recorded in the model; a model with neither is refused before writing.
+  if (!dataset_path.empty()) {
+    auto hash = toolchain::FileSha256Hex(dataset_path);
+    if (!hash.ok()) return Fail(hash.error().message);
+    request.dataset_sha256 = *hash;
+  }
+  request.require_dataset_hash = true;
   auto report = toolchain::WritePackage(*target, request, out_dir);
   if (!report.ok()) return Fail(report.error().message);
   if (as_json) {
@@ -114,7 +123,13 @@ void AddModelCommands(CLI::App& app, int* exit_code) {
   package->add_option("--name", *name, "package name (default: the model file's name)");
   auto package_json = std::make_shared<bool>(false);
   package->add_flag("--json", *package_json, "print what was written as JSON");
-  package->callback([=] { *exit_code = RunPackage(*blob_path, *target, *out_dir, *name, *package_json); });
+  auto dataset = std::make_shared<std::string>();
+  package->add_option("--dataset", *dataset,
+                      "the training data file, hashed into the model card's dataset_hash (needed "
+                      "when the model was not trained by `tinyforge train`)");
+  package->callback([=] {
+    *exit_code = RunPackage(*blob_path, *target, *out_dir, *name, *package_json, *dataset);
+  });
 }
 
 }  // namespace tinyforge::cli

@@ -8,6 +8,7 @@
 
 #include "toolchain/cli/commands.h"
 #include "toolchain/cli/model_data.h"
+#include "toolchain/data/time_series.h"
 #include "toolchain/emit/tfm_emitter.h"
 #include "toolchain/ir/float_executor.h"
 #include "toolchain/passes/standardize.h"
@@ -26,6 +27,13 @@ using toolchain::Dataset;
 using toolchain::Graph;
 using toolchain::MakeError;
 using toolchain::Result;
+
+// The model card's dataset_hash (`tinyforge package`): SHA-256 of the training data file, kept
+// in the model's training facts so quantize/prune/package carry it along.
+void RecordDatasetHash(const std::string& data_path, json& training) {
+  auto hash = toolchain::FileSha256Hex(data_path);
+  if (hash.ok()) training["dataset_sha256"] = *hash;
+}
 
 struct TrainOptions {
   std::string data_path;
@@ -190,6 +198,7 @@ Result<Graph> TrainExportable(const TrainOptions& o, const FeatureTable& table, 
                     {"seed", o.seed},
                     {"data", std::filesystem::path(o.data_path).filename().string()},
                     {"rows", table.data.rows}};
+  RecordDatasetHash(o.data_path, facts.training);
   graph.metadata.model_id = std::filesystem::path(o.out_path).stem().stem().string();
   graph.metadata.preprocessing_json = FactsToJson(facts).dump();
   if (standardization) TINYFORGE_TRY(toolchain::PrependStandardization(graph, *standardization));
@@ -269,6 +278,10 @@ int RunTrees(const TrainOptions& o, const FeatureTable& table, const Progress& p
     facts.classes = table.class_names;
     facts.features = table.feature_names;
     facts.normal_label = o.normal_label;
+    facts.training = {{"trainer", o.kind},
+                      {"data", std::filesystem::path(o.data_path).filename().string()},
+                      {"rows", table.data.rows}};
+    RecordDatasetHash(o.data_path, facts.training);
     graph->metadata.model_id = std::filesystem::path(o.out_path).stem().stem().string();
     graph->metadata.preprocessing_json = FactsToJson(facts).dump();
     progress("writing " + o.out_path);

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sodium.h>
+
 namespace tinyforge::toolchain {
 
 Error TextError(const std::string& path, size_t line, size_t column, const std::string& message) {
@@ -38,6 +40,20 @@ Result<std::string> ReadDataFile(const std::string& path) {
   contents << file.rdbuf();
   if (file.bad()) return FileError(path, "read failed");
   return contents.str();
+}
+
+Result<std::string> FileSha256Hex(const std::string& path) {
+  Result<std::string> bytes = ReadDataFile(path);
+  if (!bytes.ok()) return bytes.error();
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes->data()), bytes->size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : digest) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 15];
+  }
+  return hex;
 }
 
 }  // namespace tinyforge::toolchain

@@ -40,6 +40,10 @@ std::string SampleLocation(const TimeSeries& dataset, size_t index, size_t chann
 // Reads a whole file; the error names the path and the OS reason.
 Result<std::string> ReadDataFile(const std::string& path);
 
+// SHA-256 of a whole file as 64 lowercase hex digits: the model card's dataset_hash
+// ("sha256:<hex>"), recorded by `tinyforge train` and `package --dataset`.
+Result<std::string> FileSha256Hex(const std::string& path);
+
 }  // namespace tinyforge::toolchain
 
 #endif  // TINYFORGE_TOOLCHAIN_DATA_TIME_SERIES_H_

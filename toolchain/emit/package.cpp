@@ -279,6 +279,28 @@ nlohmann::json TensorJson(const std::string& name, const format::TensorRecord& t
   return {{"name", name}, {"dtype", format::DTypeName(tensor.dtype)}, {"shape", shape}};
 }
 
+bool PackageIsSha256Hex(const std::string& text) {
+  if (text.size() != 64) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// The training data's SHA-256 for a card without dataset_hash: the request's, else the one the
+// trainer recorded in the model's training facts; "" when neither is known.
+std::string PackageDatasetSha256(const PackageRequest& request) {
+  if (PackageIsSha256Hex(request.dataset_sha256)) return request.dataset_sha256;
+  const nlohmann::json& card = request.model_card;
+  if (card.is_object() && card.contains("tf:training") && card["tf:training"].is_object()) {
+    const auto recorded = card["tf:training"].find("dataset_sha256");
+    if (recorded != card["tf:training"].end() && recorded->is_string() &&
+        PackageIsSha256Hex(recorded->get<std::string>()))
+      return recorded->get<std::string>();
+  }
+  return {};
+}
+
 // The card the server registers (server/kg/rdf_parsing.cpp ParseModelCard, ontology/shapes.ttl):
 // plain keys id, version, ops, inputs, outputs, quantization, arena_bytes, flash_bytes,
 // runtime_version (+ required_sensors, accuracy, dataset_hash from the caller's card). The server
@@ -301,6 +323,10 @@ nlohmann::json CompleteModelCard(const PackageRequest& request, const ModelFacts
   card["outputs"] = nlohmann::json::array({TensorJson("output0", facts.output)});
   if (!card.contains("quantization") && facts.has_int8) {
     card["quantization"] = {{"scheme", "int8"}, {"weight_bits", 8}, {"activation_bits", 8}};
+  }
+  if (!card.contains("dataset_hash")) {
+    const std::string hex = PackageDatasetSha256(request);
+    if (!hex.empty()) card["dataset_hash"] = "sha256:" + hex;
   }
   card["arena_bytes"] = facts.arena_bytes;
   // The runtime's code size depends on the device's compiler and flags, so it is not known
@@ -325,6 +351,14 @@ fs::path TemporarySibling(const fs::path& target) {
 Result<PackageReport> WritePackage(PackageTarget target, const PackageRequest& request,
                                    const fs::path& out_dir) {
   if (request.name.empty()) return MakeError("package: the package needs a name");
+  // The server refuses a card without the dataset's hash (ontology/shapes.ttl): say so before
+  // writing a package whose card cannot be registered.
+  const bool card_has_hash = request.model_card.is_object() && request.model_card.contains("dataset_hash");
+  if (request.require_dataset_hash && !card_has_hash && PackageDatasetSha256(request).empty()) {
+    return MakeError("package: the model card needs dataset_hash (the SHA-256 of the training "
+                     "data) and the model carries none (it was not trained by `tinyforge train`): "
+                     "pass --dataset <the training data file>");
+  }
   auto facts = ReadFacts(request);
   if (!facts.ok()) return facts.error();
   if (target != PackageTarget::kFirmware && !request.samples.empty()) {

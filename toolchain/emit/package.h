@@ -33,6 +33,12 @@ struct PackageRequest {
   // model input (without), as float32. The firmware prints every output tensor's bytes.
   std::vector<std::vector<float>> samples;
   nlohmann::json model_card;  // written as model-card.jsonld (arena/flash/ops fields are added)
+  // The card's dataset_hash ("sha256:<hex>", which the server's shapes require) when model_card
+  // has none: this SHA-256 (64 lowercase hex) if set, else model_card["tf:training"]
+  // ["dataset_sha256"] (what `tinyforge train` records in the .tfm). With require_dataset_hash,
+  // a card that still has none is an error before anything is written.
+  std::string dataset_sha256;
+  bool require_dataset_hash = false;
 };
 
 struct PackageReport {
