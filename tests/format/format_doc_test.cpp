@@ -321,6 +321,12 @@ TEST(FormatDocTest, OpTableListsEveryOpCodeOfTheXMacro) {
 #undef TF_DOC_TEST_OP
   EXPECT_EQ(spec, code);
   EXPECT_EQ(code.size(), kOpCodeCount);
+  // OpName walks one packed string of names: every code gets its own name, others "unknown".
+  for (const auto& [op_code, name] : code) {
+    EXPECT_STREQ(OpName(static_cast<uint16_t>(op_code)), name.c_str()) << op_code;
+  }
+  EXPECT_STREQ(OpName(0), "unknown");
+  EXPECT_STREQ(OpName(static_cast<uint16_t>(kOpCodeCount + 1)), "unknown");
   // The OpRecord.opcode rule names the range.
   EXPECT_NE(SpecSection("Operators").find("`OpCode` 1.." + std::to_string(kOpCodeCount)),
             std::string::npos)

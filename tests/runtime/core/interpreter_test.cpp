@@ -111,6 +111,14 @@ TEST(StatusTest, NamesEveryStatusFromTheXMacro) {
   EXPECT_STREQ(StatusName(Status::kCrcMismatch), "CrcMismatch");
   EXPECT_STREQ(StatusName(Status::kTensorWrittenTwice), "TensorWrittenTwice");
   EXPECT_STREQ(StatusName(static_cast<Status>(250)), "Unknown");
+  // Every status, from the X-macro itself (StatusName walks one packed string of names).
+  uint32_t count = 0;
+#define TINYFORGE_STATUS_NAME_CHECK(name)                      \
+  EXPECT_STREQ(StatusName(Status::k##name), #name);             \
+  EXPECT_EQ(static_cast<uint32_t>(Status::k##name), count++);
+  TINYFORGE_STATUSES(TINYFORGE_STATUS_NAME_CHECK)
+#undef TINYFORGE_STATUS_NAME_CHECK
+  EXPECT_STREQ(StatusName(static_cast<Status>(count)), "Unknown");
 }
 
 }  // namespace

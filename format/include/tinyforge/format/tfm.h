@@ -126,12 +126,33 @@ enum class OpCode : uint16_t {
 };
 inline constexpr uint16_t kOpCodeCount = 19;  // codes 1..19
 
+// Op names as one string, each ended by '\0', in code order (codes are 1..kOpCodeCount in the
+// X-macro's order, asserted below). A chain of `if (code == c) return "Name"` compiles to a table
+// of pointers on the device (4 bytes per op, linked into every image by the op-failure log).
+inline constexpr char kOpNames[] =
+#define TINYFORGE_OP_STRING(name, c) #name "\0"
+    TINYFORGE_OPS(TINYFORGE_OP_STRING)
+#undef TINYFORGE_OP_STRING
+    ;
+
+constexpr bool OpCodesFollowTheListOrder() {
+  uint16_t position = 0;
+  bool in_order = true;
+#define TINYFORGE_OP_ORDER(name, c) in_order = in_order && (c) == ++position;
+  TINYFORGE_OPS(TINYFORGE_OP_ORDER)
+#undef TINYFORGE_OP_ORDER
+  return in_order && position == kOpCodeCount;
+}
+static_assert(OpCodesFollowTheListOrder(), "op codes must be 1..kOpCodeCount in list order");
+
 constexpr const char* OpName(uint16_t code) {
-#define TINYFORGE_OP_NAME(name, c) \
-  if (code == (c)) return #name;
-  TINYFORGE_OPS(TINYFORGE_OP_NAME)
-#undef TINYFORGE_OP_NAME
-  return "unknown";
+  if (code == 0 || code > kOpCodeCount) return "unknown";
+  const char* name = kOpNames;
+  for (uint16_t skip = 1; skip < code; ++skip) {
+    while (*name != '\0') ++name;
+    ++name;
+  }
+  return name;
 }
 
 // ---- Records ------------------------------------------------------------------------------------
