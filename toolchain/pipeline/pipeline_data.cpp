@@ -1,4 +1,4 @@
-// Data stage: CWRU recordings → train/test signals → windows → features (runtime/dsp, the code
+// Data stage: CWRU or manifest recordings → train/test signals → windows → features (runtime/dsp, the code
 // the device runs).
 #include "toolchain/pipeline/pipeline_data.h"
 
@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "toolchain/data/cwru.h"
+#include "toolchain/pipeline/pipeline_recordings.h"
 #include "toolchain/preprocess/pipeline.h"
 
 namespace tinyforge::toolchain {
@@ -59,63 +60,102 @@ Result<std::vector<float>> RawWindow(const SplitSignals& signals, const std::str
                             it->second.begin() + static_cast<long>(start + window_size));
 }
 
-}  // namespace
-
-Result<PipelineData> LoadPipelineData(const PipelineSpec& spec, size_t keep_raw_test) {
+// Every recording of the CWRU layout at the spec's loads, class by class; returns the rate.
+Result<double> CollectCwru(const PipelineSpec& spec, std::vector<std::string>& class_names,
+                           std::vector<SourceRecording>& out) {
   const std::string dir = spec.data.path.string();
   auto entries = ListCwru(dir);
   if (!entries.ok()) return entries.error();
-
-  PipelineData data;
-  data.class_names = spec.data.classes;
-  if (data.class_names.empty()) {
+  if (class_names.empty()) {
     std::set<std::string> labels;
     for (const CwruEntry& entry : *entries) labels.insert(entry.label);
-    data.class_names.assign(labels.begin(), labels.end());
+    class_names.assign(labels.begin(), labels.end());
   }
   const double rate = 12000.0;  // every CWRU fault file; normal has a derived 12 kHz copy
   auto in = [](const std::vector<int>& loads, int load) {
     return std::find(loads.begin(), loads.end(), load) != loads.end();
   };
-
-  SplitSignals signals;
-  uint64_t hash = 1469598103934665603ull;
-  crypto_hash_sha256_state sha256;  // over the same bytes as the FNV hash
-  crypto_hash_sha256_init(&sha256);
-  for (const std::string& label : data.class_names) {
+  for (const std::string& label : class_names) {
     const auto recordings = SelectCwru(*entries, label, -1, rate);
     if (recordings.empty()) return MakeError(dir + ": no 12 kHz recording of class '" + label + "'");
-    const bool has_test_load = std::any_of(recordings.begin(), recordings.end(), [&](const auto& e) {
-      return in(spec.data.test_loads_hp, e.load_hp);
-    });
     for (const CwruEntry& entry : recordings) {
       const bool train_load = in(spec.data.train_loads_hp, entry.load_hp);
       const bool test_load = in(spec.data.test_loads_hp, entry.load_hp);
       if (!train_load && !test_load) continue;
       auto recording = LoadCwru(dir, entry);
       if (!recording.ok()) return recording.error();
-      const std::vector<float>& samples = recording->channels.at(0);
-      hash = Fnv1a(hash, samples.data(), samples.size() * sizeof(float));
-      crypto_hash_sha256_update(&sha256, reinterpret_cast<const unsigned char*>(samples.data()),
-                                samples.size() * sizeof(float));
-      signals.by_source[entry.file] = samples;
-      if (test_load) {
-        signals.test.push_back({entry.file, label, samples});
-      } else if (!has_test_load) {
-        // Only recorded at the training loads: hold out the tail (cut before windowing, so no
-        // window straddles the split).
-        const size_t cut = static_cast<size_t>(static_cast<double>(samples.size()) *
-                                               (1.0 - spec.data.holdout_fraction));
-        signals.train.push_back({entry.file, label, {samples.begin(), samples.begin() + static_cast<long>(cut)}});
-        const std::string tail_name = entry.file + "#tail";
-        signals.by_source[tail_name] = {samples.begin() + static_cast<long>(cut), samples.end()};
-        signals.test.push_back({tail_name, label, signals.by_source[tail_name]});
-        data.notes.push_back("class '" + label + "' has no recording at the test loads: its last " +
-                             std::to_string(static_cast<int>(spec.data.holdout_fraction * 100)) +
-                             "% of " + entry.file + " is the test set");
-      } else {
-        signals.train.push_back({entry.file, label, samples});
-      }
+      out.push_back({entry.file, label, test_load, std::move(recording->channels.at(0))});
+    }
+  }
+  return rate;
+}
+
+// The manifest's recordings of the spec's classes (all labels when none are listed), class by
+// class in manifest order; returns their common rate.
+Result<double> CollectManifestRecordings(const PipelineSpec& spec, std::vector<std::string>& class_names,
+                                         std::vector<SourceRecording>& out) {
+  auto set = LoadRecordings(spec.data);
+  if (!set.ok()) return set.error();
+  if (class_names.empty()) {
+    std::set<std::string> labels;
+    for (const SourceRecording& recording : set->recordings) labels.insert(recording.label);
+    class_names.assign(labels.begin(), labels.end());
+  }
+  for (const std::string& label : class_names) {
+    size_t found = 0;
+    for (SourceRecording& recording : set->recordings) {
+      if (recording.label != label) continue;
+      out.push_back(std::move(recording));
+      ++found;
+    }
+    if (found == 0) return MakeError(spec.data.path.string() + ": no recording of class '" + label + "'");
+  }
+  return set->sample_rate_hz;
+}
+
+}  // namespace
+
+Result<PipelineData> LoadPipelineData(const PipelineSpec& spec, size_t keep_raw_test) {
+  const std::string dir = spec.data.path.string();
+  PipelineData data;
+  data.class_names = spec.data.classes;
+  std::vector<SourceRecording> recordings;
+  auto rate = spec.data.kind == "recordings" ? CollectManifestRecordings(spec, data.class_names, recordings)
+                                             : CollectCwru(spec, data.class_names, recordings);
+  if (!rate.ok()) return rate.error();
+
+  SplitSignals signals;
+  uint64_t hash = 1469598103934665603ull;
+  crypto_hash_sha256_state sha256;  // over the same bytes as the FNV hash
+  crypto_hash_sha256_init(&sha256);
+  for (SourceRecording& recording : recordings) {
+    const bool class_has_test = std::any_of(recordings.begin(), recordings.end(), [&](const SourceRecording& r) {
+      return r.label == recording.label && r.test;
+    });
+    const std::vector<float>& samples = recording.samples;
+    hash = Fnv1a(hash, samples.data(), samples.size() * sizeof(float));
+    crypto_hash_sha256_update(&sha256, reinterpret_cast<const unsigned char*>(samples.data()),
+                              samples.size() * sizeof(float));
+    signals.by_source[recording.source] = samples;
+    if (recording.test) {
+      signals.test.push_back({recording.source, recording.label, samples});
+    } else if (!class_has_test) {
+      // Only recorded for training (CWRU normal: 0 HP only): hold out the tail (cut before
+      // windowing, so no window straddles the split).
+      const size_t cut = static_cast<size_t>(static_cast<double>(samples.size()) *
+                                             (1.0 - spec.data.holdout_fraction));
+      signals.train.push_back({recording.source, recording.label,
+                               {samples.begin(), samples.begin() + static_cast<long>(cut)}});
+      const std::string tail_name = recording.source + "#tail";
+      signals.by_source[tail_name] = {samples.begin() + static_cast<long>(cut), samples.end()};
+      signals.test.push_back({tail_name, recording.label, signals.by_source[tail_name]});
+      data.notes.push_back("class '" + recording.label + "' has no " +
+                           (spec.data.kind == "recordings" ? std::string("test recording")
+                                                           : std::string("recording at the test loads")) +
+                           ": its last " + std::to_string(static_cast<int>(spec.data.holdout_fraction * 100)) +
+                           "% of " + recording.source + " is the test set");
+    } else {
+      signals.train.push_back({recording.source, recording.label, samples});
     }
   }
   char hex[17];
@@ -131,7 +171,7 @@ Result<PipelineData> LoadPipelineData(const PipelineSpec& spec, size_t keep_raw_
 
   PreprocessOptions options;
   options.features = spec.features;
-  if (options.features.sample_rate_hz <= 0.0f) options.features.sample_rate_hz = static_cast<float>(rate);
+  if (options.features.sample_rate_hz <= 0.0f) options.features.sample_rate_hz = static_cast<float>(*rate);
   options.normalization = spec.features.normalization.kind;
   auto config = FitPreprocessing(signals.train, options);
   if (!config.ok()) return config.error();

@@ -336,7 +336,9 @@ json ModelCard(const PipelineSpec& spec, const PipelineData& data, const json& c
           {"tf:preprocessing", data.preprocessing_json},
           {"tf:training", {{"trainer", "mlp"}, {"hidden", spec.classifier.hidden},
                            {"epochs", spec.classifier.epochs}, {"seed", spec.seed},
-                           {"train_loads_hp", spec.data.train_loads_hp}}},
+                           spec.data.kind == "cwru"
+                               ? json::array({"train_loads_hp", spec.data.train_loads_hp})
+                               : json::array({"manifest", spec.data.path.filename().string()})}},
           {"tf:quantization", {{"scheme", "int8 asymmetric activations, symmetric per-channel weights"},
                                {"range", spec.quantize.percentile ? "percentile" : "minmax"}}},
           {"tf:producer", std::string("tinyforge ") + TINYFORGE_VERSION},
@@ -436,10 +438,15 @@ std::string TextReport(const json& report) {
   std::ostringstream out;
   out << "TinyForge pipeline '" << report["name"].get<std::string>() << "'\n";
   const json& data = report["data"];
-  out << "  data      " << data["train_windows"] << " training windows (loads "
-      << data["train_loads_hp"].dump() << " HP), " << data["test_windows"]
-      << " test windows (loads " << data["test_loads_hp"].dump() << " HP), "
-      << data["features"] << " features, dataset fnv1a64:" << data["dataset_hash"].get<std::string>()
+  if (data.contains("train_loads_hp")) {
+    out << "  data      " << data["train_windows"] << " training windows (loads "
+        << data["train_loads_hp"].dump() << " HP), " << data["test_windows"]
+        << " test windows (loads " << data["test_loads_hp"].dump() << " HP), ";
+  } else {
+    out << "  data      " << data["train_windows"] << " training windows, " << data["test_windows"]
+        << " test windows (" << data["kind"].get<std::string>() << " manifest splits), ";
+  }
+  out << data["features"] << " features, dataset fnv1a64:" << data["dataset_hash"].get<std::string>()
       << "\n";
   for (const auto& note : data["notes"]) out << "            note: " << note.get<std::string>() << "\n";
   if (report.contains("classifier")) {
@@ -492,11 +499,14 @@ Result<PipelineReport> RunPipelineStages(const PipelineSpec& spec, const fs::pat
                     {"features", data->cols},
                     {"feature_names", data->feature_names},
                     {"classes", data->class_names},
-                    {"train_loads_hp", spec.data.train_loads_hp},
-                    {"test_loads_hp", spec.data.test_loads_hp},
+                    {"kind", spec.data.kind},
                     {"dropped_windows", data->dropped_windows},
                     {"dataset_hash", data->dataset_hash},
                     {"notes", data->notes}};
+  if (spec.data.kind == "cwru") {
+    report["data"]["train_loads_hp"] = spec.data.train_loads_hp;
+    report["data"]["test_loads_hp"] = spec.data.test_loads_hp;
+  }
 
   std::optional<ClassifierOutcome> classifier;
   if (spec.classifier.enabled) {

@@ -282,8 +282,20 @@ Result<PipelineSpec> ParsePipelineSpec(const std::string& text, const fs::path& 
   TINYFORGE_TRY(data.ReadList("test_loads_hp", &spec.data.test_loads_hp));
   TINYFORGE_TRY(data.ReadList("classes", &spec.data.classes));
   TINYFORGE_TRY(data.Read("holdout_fraction", &spec.data.holdout_fraction));
+  TINYFORGE_TRY(data.Read("channel", &spec.data.channel));
+  TINYFORGE_TRY(data.Read("timestamp_column", &spec.data.timestamp_column));
+  TINYFORGE_TRY(data.Read("sample_rate_hz", &spec.data.sample_rate_hz));
   TINYFORGE_TRY(data.CheckNoUnknownKeys());
-  if (spec.data.kind != "cwru") return data.Fail("kind", "only \"cwru\" is supported so far");
+  if (spec.data.kind != "cwru" && spec.data.kind != "recordings") {
+    return data.Fail("kind", "must be \"cwru\" (the CWRU layout) or \"recordings\" (a manifest CSV)");
+  }
+  if (spec.data.kind == "cwru" &&
+      (!spec.data.channel.empty() || !spec.data.timestamp_column.empty() || spec.data.sample_rate_hz != 0.0)) {
+    return data.Fail("kind", "channel, timestamp_column and sample_rate_hz apply to kind = \"recordings\" only");
+  }
+  if (!(spec.data.sample_rate_hz >= 0.0 && spec.data.sample_rate_hz < 1e9)) {
+    return data.Fail("sample_rate_hz", "must be a positive rate in Hz");
+  }
   if (data_path.empty()) return data.Fail("path", "is required");
   spec.data.path = ExpandShared(data_path, shared_root);
   if (spec.data.path.is_relative()) spec.data.path = base / spec.data.path;

@@ -17,7 +17,7 @@
 namespace tinyforge::toolchain {
 
 struct DataSpec {
-  std::string kind = "cwru";             // only "cwru" for now
+  std::string kind = "cwru";             // "cwru" (the CWRU layout) or "recordings" (a manifest)
   std::filesystem::path path;            // resolved against the pipeline file's folder
   std::vector<int> train_loads_hp = {0};
   std::vector<int> test_loads_hp = {1, 2, 3};
@@ -25,6 +25,11 @@ struct DataSpec {
   // Classes with no recording at the test loads (CWRU normal exists at 0 HP only) keep this
   // fraction of each training recording's tail for testing, cut before windowing.
   double holdout_fraction = 0.3;
+  // kind = "recordings" only (pipeline_recordings.h): which channel of each file (default: the
+  // first), the CSV timestamp column, and the rate of files that do not carry one.
+  std::string channel;
+  std::string timestamp_column;
+  double sample_rate_hz = 0.0;
 };
 
 struct ClassifierSpec {
