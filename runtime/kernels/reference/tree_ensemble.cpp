@@ -21,35 +21,46 @@ TreeRange RangeOfTree(const TreeEnsembleArrays& arrays, uint32_t tree) {
   return range;
 }
 
-// Walks one tree; `go_left(feature, node)` decides. Children are local indices greater than the
-// current one (proven at load), so this loop runs at most the tree's node count times.
-template <typename GoLeft>
-uint32_t WalkTree(const TreeEnsembleArrays& arrays, uint32_t tree, GoLeft go_left) {
-  const TreeRange range = RangeOfTree(arrays, tree);
-  uint32_t local = 0;
-  for (;;) {
-    const uint32_t node = range.first_node + local;
-    const int16_t feature = arrays.node_features[node];
-    const int16_t* children = arrays.node_children + 2 * node;
-    if (feature == format::kTreeLeaf) return range.first_leaf + static_cast<uint32_t>(children[0]);
-    local = static_cast<uint32_t>(go_left(static_cast<uint32_t>(feature), node) ? children[0]
-                                                                                 : children[1]);
+// One row through every tree: the walk, the float32 leaf sum in tree order and one division
+// (the trainer's arithmetic). Children are local indices greater than the current one (proven at
+// Prepare), so each walk ends within its tree's node count. kOutputs > 0 fixes the output width
+// at compile time so the sum stays in registers (the benchmark's hot path: bench/trees).
+template <uint32_t kOutputs, typename Input, typename Threshold>
+void EvaluateRow(const TreeEnsembleArrays& arrays, const Input* row, const Threshold* thresholds,
+                 float* out) {
+  const uint32_t width = kOutputs != 0 ? kOutputs : arrays.outputs;
+  float sum[kOutputs != 0 ? kOutputs : 1];
+  float* acc = kOutputs != 0 ? sum : out;
+  for (uint32_t o = 0; o < width; ++o) acc[o] = 0.0f;
+  for (uint32_t t = 0; t < arrays.tree_count; ++t) {
+    const int32_t first_node = arrays.trees[2 * t];
+    const int16_t* features = arrays.node_features + first_node;
+    const int16_t* children = arrays.node_children + 2 * first_node;
+    const Threshold* limits = thresholds + first_node;
+    int32_t local = 0;
+    for (int32_t feature = features[0]; feature != format::kTreeLeaf; feature = features[local]) {
+      local = row[feature] < limits[local] ? children[2 * local] : children[2 * local + 1];
+    }
+    const float* leaf = arrays.leaf_values + (arrays.trees[2 * t + 1] + children[2 * local]) * width;
+    for (uint32_t o = 0; o < width; ++o) acc[o] += leaf[o];
   }
+  const float trees = static_cast<float>(arrays.tree_count);
+  for (uint32_t o = 0; o < width; ++o) out[o] = acc[o] / trees;
 }
 
-template <typename LeafOf>
-void Aggregate(const TreeEnsembleArrays& arrays, format::TreeEnsembleMode mode, float normalizer,
-               uint32_t batch, float* output, LeafOf leaf_of) {
-  const uint32_t outputs = arrays.outputs;
-  const float trees = static_cast<float>(arrays.tree_count);
+template <typename Input, typename Threshold>
+void EvaluateRows(const TreeEnsembleArrays& arrays, format::TreeEnsembleMode mode, float normalizer,
+                  const Input* input, const Threshold* thresholds, uint32_t batch, float* output) {
   for (uint32_t b = 0; b < batch; ++b) {
-    float* out = output + b * outputs;
-    for (uint32_t o = 0; o < outputs; ++o) out[o] = 0.0f;
-    for (uint32_t t = 0; t < arrays.tree_count; ++t) {
-      const float* leaf = arrays.leaf_values + leaf_of(t, b) * outputs;
-      for (uint32_t o = 0; o < outputs; ++o) out[o] += leaf[o];
+    const Input* row = input + b * arrays.features;
+    float* out = output + b * arrays.outputs;
+    if (arrays.outputs == 1) {  // isolation scores
+      EvaluateRow<1>(arrays, row, thresholds, out);
+    } else if (arrays.outputs == 4) {  // e.g. the CWRU fault classes
+      EvaluateRow<4>(arrays, row, thresholds, out);
+    } else {
+      EvaluateRow<0>(arrays, row, thresholds, out);
     }
-    for (uint32_t o = 0; o < outputs; ++o) out[o] = out[o] / trees;
     if (mode == format::TreeEnsembleMode::kIsolationScore) out[0] = IsolationScore(out[0], normalizer);
   }
 }
@@ -172,30 +183,14 @@ float IsolationScore(float mean_path, float normalizer) {
   return math::Exp(-(mean_path / normalizer) * kLn2);
 }
 
-uint32_t TreeLeafF32(const TreeEnsembleArrays& arrays, uint32_t tree, const float* row) {
-  return WalkTree(arrays, tree, [&](uint32_t feature, uint32_t node) {
-    return row[feature] < arrays.thresholds_f32[node];
-  });
-}
-
-uint32_t TreeLeafS8(const TreeEnsembleArrays& arrays, uint32_t tree, const int8_t* row) {
-  return WalkTree(arrays, tree, [&](uint32_t feature, uint32_t node) {
-    return static_cast<int32_t>(row[feature]) < static_cast<int32_t>(arrays.thresholds_s16[node]);
-  });
-}
-
 void TreeEnsembleF32(const TreeEnsembleArrays& arrays, format::TreeEnsembleMode mode,
                      float normalizer, const float* input, uint32_t batch, float* output) {
-  Aggregate(arrays, mode, normalizer, batch, output, [&](uint32_t tree, uint32_t b) {
-    return TreeLeafF32(arrays, tree, input + b * arrays.features);
-  });
+  EvaluateRows(arrays, mode, normalizer, input, arrays.thresholds_f32, batch, output);
 }
 
 void TreeEnsembleS8(const TreeEnsembleArrays& arrays, format::TreeEnsembleMode mode,
                     float normalizer, const int8_t* input, uint32_t batch, float* output) {
-  Aggregate(arrays, mode, normalizer, batch, output, [&](uint32_t tree, uint32_t b) {
-    return TreeLeafS8(arrays, tree, input + b * arrays.features);
-  });
+  EvaluateRows(arrays, mode, normalizer, input, arrays.thresholds_s16, batch, output);
 }
 
 }  // namespace tinyforge::kernels

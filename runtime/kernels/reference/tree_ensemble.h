@@ -66,10 +66,6 @@ Status CheckTreeEnsembleStructure(const TreeEnsembleArrays& arrays);
 // 2^(-mean_path / normalizer), as exp(-(mean_path / normalizer) * ln 2) in float32.
 float IsolationScore(float mean_path, float normalizer);
 
-// The leaf row tree `tree` reaches for one input row (float32 or int8 input).
-uint32_t TreeLeafF32(const TreeEnsembleArrays& arrays, uint32_t tree, const float* row);
-uint32_t TreeLeafS8(const TreeEnsembleArrays& arrays, uint32_t tree, const int8_t* row);
-
 // output[b][o] for `batch` rows: mean leaf vector (kMeanLeafValues) or the isolation score
 // (kIsolationScore, outputs == 1). Assumes CheckTreeEnsembleStructure accepted `arrays`.
 void TreeEnsembleF32(const TreeEnsembleArrays& arrays, format::TreeEnsembleMode mode,
