@@ -48,9 +48,10 @@ nlohmann::json ModelCardFacts(const std::vector<uint8_t>& blob, const std::strin
   if (!graph.ok()) return card;  // WritePackage reports what is wrong with the blob
   const ModelFacts facts = FactsOf(*graph);
   if (facts.kind.empty()) return card;
-  card["tf:task"] = facts.kind == "autoencoder" ? "anomaly_detection" : "classification";
+  const bool anomaly = facts.kind == "autoencoder" || facts.kind == "isolation-forest";
+  card["tf:task"] = anomaly ? "anomaly_detection" : "classification";
   if (!facts.features.empty()) card["tf:features"] = facts.features;
-  if (!facts.classes.empty() && facts.kind != "autoencoder") card["tf:classes"] = facts.classes;
+  if (!facts.classes.empty() && !anomaly) card["tf:classes"] = facts.classes;
   if (!facts.training.is_null()) card["tf:training"] = facts.training;
   if (facts.evaluation.is_object()) {
     card["tf:evaluation"] = facts.evaluation;

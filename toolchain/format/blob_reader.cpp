@@ -6,7 +6,41 @@
 #include <iterator>
 #include <sstream>
 
+#include "kernels/reference/tree_ensemble.h"
+
 namespace tinyforge::toolchain {
+namespace {
+
+// The forest arrays of TreeEnsemble op `op`, checked as the op's Prepare checks them (the device
+// loader leaves the forest proof to Prepare to keep it out of every image's flash).
+Status TreeEnsembleOf(const Model& model, uint32_t op, kernels::TreeEnsembleArrays* arrays) {
+  const format::OpRecord& record = model.op(op);
+  if (record.input_count != kernels::kTreeEnsembleInputs) return Status::kBadOpArity;
+  const uint16_t* list = model.op_tensor_list(op);
+  auto info_of = [&](uint16_t index) {
+    kernels::TreeTensorInfo info;
+    const format::TensorRecord& tensor = model.tensor(index);
+    info.dtype = tensor.dtype;
+    info.rank = tensor.rank;
+    info.is_constant = tensor.kind == static_cast<uint8_t>(format::TensorKind::kConstant);
+    for (uint32_t d = 0; d < format::kMaxRank; ++d) info.dims[d] = tensor.dims[d];
+    info.data = info.is_constant ? static_cast<const void*>(model.constant_data(index))
+                                 : static_cast<const void*>(&tensor);  // any non-null marker
+    return info;
+  };
+  kernels::TreeTensorInfo inputs[kernels::kTreeEnsembleInputs];
+  for (uint32_t k = 0; k < kernels::kTreeEnsembleInputs; ++k) {
+    if (list[k] == format::kNoTensor) return Status::kBadOpArity;
+    inputs[k] = info_of(list[k]);
+  }
+  const auto* params = static_cast<const format::TreeEnsembleParams*>(model.op_params(op));
+  if (params == nullptr) return Status::kBadParams;
+  TINYFORGE_RETURN_IF_ERROR(
+      kernels::TreeEnsembleArraysFrom(inputs, info_of(list[record.input_count]), *params, arrays));
+  return kernels::CheckTreeEnsembleStructure(*arrays);
+}
+
+}  // namespace
 
 Result<LoadedBlob> LoadBlob(std::span<const uint8_t> blob) {
   LoadedBlob loaded;
@@ -18,6 +52,13 @@ Result<LoadedBlob> LoadBlob(std::span<const uint8_t> blob) {
   const Status status = loaded.model_->Load(loaded.storage_.get(), blob.size());
   if (status != Status::kOk) {
     return MakeError(std::string("blob: rejected by the loader: ") + StatusName(status));
+  }
+  for (uint32_t op = 0; op < loaded.model_->op_count(); ++op) {
+    if (loaded.model_->op(op).opcode != static_cast<uint16_t>(format::OpCode::kTreeEnsemble)) continue;
+    kernels::TreeEnsembleArrays arrays;
+    const Status forest = TreeEnsembleOf(*loaded.model_, op, &arrays);
+    if (forest != Status::kOk)
+      return MakeError("blob: op " + std::to_string(op) + " (TreeEnsemble) rejected: " + StatusName(forest));
   }
   return loaded;
 }
@@ -132,6 +173,17 @@ std::string DescribeModel(const Model& model) {
     const format::OpScratch& scratch = model.op_scratch(i);
     if (scratch.bytes != 0) out << " scratch " << scratch.bytes << " B @arena+" << scratch.offset;
     out << "\n";
+    kernels::TreeEnsembleArrays forest;
+    if (op.opcode == static_cast<uint16_t>(format::OpCode::kTreeEnsemble) &&
+        TreeEnsembleOf(model, i, &forest) == Status::kOk) {
+      const auto* params = static_cast<const format::TreeEnsembleParams*>(model.op_params(i));
+      const bool isolation = params->mode == static_cast<uint8_t>(format::TreeEnsembleMode::kIsolationScore);
+      out << "     forest: " << forest.tree_count << " trees, " << forest.node_count << " nodes, "
+          << forest.leaf_count << " leaves, " << forest.features << " features -> " << forest.outputs
+          << (isolation ? " isolation score 2^(-mean path / " + std::to_string(params->score_normalizer) + ")"
+                        : " mean leaf values (class probabilities)")
+          << ", thresholds " << (forest.thresholds_s16 != nullptr ? "int16 (int8 input)" : "float32") << "\n";
+    }
   }
   out << "inputs:";
   for (uint32_t i = 0; i < model.input_count(); ++i) out << " #" << model.input_tensor(i);

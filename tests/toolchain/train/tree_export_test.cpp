@@ -9,7 +9,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/crc32.h"
 #include "core/math.h"
+#include "toolchain/format/blob_reader.h"
 #include "toolchain/emit/tfm_emitter.h"
 #include "toolchain/ir/float_executor.h"
 #include "toolchain/passes/standardize.h"
@@ -165,6 +167,43 @@ TEST(TreeExportTest, Int8InputForestTakesTheFloatDecisionOnDequantizedRows) {
     agree += ArgMax(int8_out.data() + r * classes, classes) == ArgMax(float_out.data() + r * classes, classes);
   RecordProperty("int8_vs_float_label_agreement_permille", static_cast<int>(1000 * agree / data.test.rows));
   EXPECT_GT(static_cast<double>(agree) / static_cast<double>(data.test.rows), 0.9);
+}
+
+// Host readers (inspect, eval, package) refuse a forest the device's Prepare would refuse.
+TEST(TreeExportTest, HostReadersRejectAForestWithACycleNamingTheStatus) {
+  RandomForest forest;
+  forest.classes = 2;
+  Tree tree(3);
+  tree[0].feature = 0;
+  tree[0].threshold = 0.5f;
+  tree[0].left = 1;
+  tree[0].right = 2;
+  tree[1].class_votes = {1.0f, 0.0f};
+  tree[2].class_votes = {0.0f, 1.0f};
+  forest.trees = {tree};
+  auto graph = RandomForestGraph(forest, {1, std::nullopt});
+  ASSERT_TRUE(graph.ok()) << graph.error().message;
+  auto blob = EmitTfm(*graph);
+  ASSERT_TRUE(blob.ok());
+  {
+    auto valid = LoadBlob(*blob);
+    ASSERT_TRUE(valid.ok()) << valid.error().message;
+    // The root's left child (node_children row 0) points back at the root itself.
+    const Model& model = valid->model();
+    const uint8_t* children = model.constant_data(model.op_tensor_list(0)[4]);
+    const auto offset = static_cast<size_t>(children - valid->bytes().data());
+    ASSERT_EQ((*blob)[offset], 1);
+    (*blob)[offset] = 0;
+  }
+  format::FileHeader header;
+  std::memcpy(&header, blob->data(), sizeof(header));
+  header.crc32 = 0;
+  std::memcpy(blob->data(), &header, sizeof(header));
+  header.crc32 = BlobCrc32(blob->data(), header.blob_bytes);
+  std::memcpy(blob->data(), &header, sizeof(header));
+  auto loaded = LoadBlob(*blob);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("TreeChildOutOfRange"), std::string::npos) << loaded.error().message;
 }
 
 TEST(TreeExportTest, QuantizedThresholdGivesTheRealComparison) {
