@@ -102,10 +102,10 @@ const std::vector<std::string> kRawTokens = {"\"shape\"", "[", "]", "{", "}", ",
 TEST(ParserMutationTest, RawReaderRefusesMutatedSidecarsAndDataWithTheByteOrField) {
   const std::vector<std::string> seeds = {MakeRawInput(32, 1, false), MakeRawInput(16, 3, true),
                                           MakeRawInput(1, 2, true)};
-  const int strict = RunMutations(seeds, 3201, 6000, kRawTokens, [](const std::string& input) {
+  const int strict = RunMutations(seeds, 3201, 4000, kRawTokens, [](const std::string& input) {
     return CheckRawF32(input, false);
   });
-  const int lenient = RunMutations(seeds, 3202, 3000, kRawTokens, [](const std::string& input) {
+  const int lenient = RunMutations(seeds, 3202, 2000, kRawTokens, [](const std::string& input) {
     return CheckRawF32(input, true);
   });
   EXPECT_GT(strict + lenient, 50);
