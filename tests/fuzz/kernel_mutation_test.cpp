@@ -174,6 +174,9 @@ TEST(KernelMutationFuzzTest, SeedsUseEveryOpAndRunWithTheRealKernels) {
     std::ofstream(std::string(dir) + "/every_op_int8.tfm", std::ios::binary)
         .write(reinterpret_cast<const char*>(seeds.int8_blob.data()),
                static_cast<std::streamsize>(seeds.int8_blob.size()));
+    std::ofstream(std::string(dir) + "/forest.tfm", std::ios::binary)
+        .write(reinterpret_cast<const char*>(seeds.forest_blob.data()),
+               static_cast<std::streamsize>(seeds.forest_blob.size()));
   }
   for (const auto* blob : {&seeds.float_blob, &seeds.int8_blob, &seeds.forest_blob}) {
     int stage = 0;
