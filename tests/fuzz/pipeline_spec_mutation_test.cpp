@@ -119,3 +119,23 @@ TEST(ParserMutationTest, PipelineSpecRefusesRawControlCharactersWithTheirPositio
 
 }  // namespace
 }  // namespace tinyforge::fuzz
+
+namespace tinyforge::fuzz {
+namespace {
+
+// Regression (found by the libFuzzer pipeline target under UBSan): an integer key holding a float
+// beyond int64 (epochs = 1e24) went through toml++'s value<int64_t>(), which casts the double
+// with static_cast (undefined behaviour). Exact integral floats stay accepted.
+TEST(ParserMutationTest, PipelineSpecRefusesAFloatBeyondInt64WhereAnIntegerBelongs) {
+  const std::string head = "[pipeline]\nname = \"p\"\n[data]\npath = \"d\"\n";
+  EXPECT_EQ(ErrorOf(head + "[classifier]\nepochs = 1e24\n"),
+            "p.toml:6:10: [classifier] epochs must be an integer");
+  EXPECT_EQ(ErrorOf(head + "[classifier]\nhidden = [8, -1e300]\n"),
+            "p.toml:6:14: [classifier] hidden must be an array of integers in 0..100000");
+  auto spec = toolchain::ParsePipelineSpec(head + "[classifier]\nepochs = 80.0\n", "p.toml", "/shared");
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->classifier.epochs, 80);
+}
+
+}  // namespace
+}  // namespace tinyforge::fuzz

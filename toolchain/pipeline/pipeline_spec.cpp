@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -13,6 +14,19 @@
 namespace tinyforge::toolchain {
 namespace fs = std::filesystem;
 namespace {
+
+// An integer, or a float holding an exact integer (epochs = 80.0). Not node.value<int64_t>():
+// toml++ 3.3 converts a float node with static_cast<int64_t>, undefined for 1e24 (found by the
+// libFuzzer pipeline target under UBSan); the range is checked here before any conversion.
+std::optional<int64_t> PipelineIntegerOf(const toml::node& node) {
+  if (const auto* integer = node.as_integer()) return integer->get();
+  if (const auto* number = node.as_floating_point()) {
+    const double value = number->get();
+    if (std::isfinite(value) && std::fabs(value) <= 1e15 && value == std::floor(value))
+      return static_cast<int64_t>(value);
+  }
+  return std::nullopt;
+}
 
 // Reads one table, remembering which keys were consumed so that leftovers are reported.
 class TableReader {
@@ -53,7 +67,7 @@ class TableReader {
       }
       return Mismatch(node, key, "a number");
     } else {
-      if (auto value = node->value<int64_t>()) {
+      if (auto value = PipelineIntegerOf(*node)) {
         if (*value < 0 || *value > 100000000) {
           return MakeError(Where(node) + ": [" + name_ + "] " + key + " = " +
                            std::to_string(*value) + " is out of range (0..100000000)");
@@ -80,7 +94,7 @@ class TableReader {
         if (!value) return Mismatch(&element, key, "an array of strings");
         out->push_back(*value);
       } else {
-        auto value = element.value<int64_t>();
+        auto value = PipelineIntegerOf(element);
         if (!value || *value < 0 || *value > 100000) {
           return Mismatch(&element, key, "an array of integers in 0..100000");
         }
