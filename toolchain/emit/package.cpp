@@ -4,6 +4,7 @@
 #include "toolchain/emit/package.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -212,6 +213,40 @@ Result<ModelFacts> ReadFacts(const PackageRequest& request) {
   return facts;
 }
 
+// The class names of a classifier's output, from the model card (`tf:classes`, which the pipeline
+// and models from `tinyforge train` provide), when there is one per output element; else none.
+std::vector<std::string> OutputClassNames(const PackageRequest& request, const ModelFacts& facts) {
+  if (!request.model_card.is_object() || !request.model_card.contains("tf:classes")) return {};
+  const auto& classes = request.model_card["tf:classes"];
+  uint32_t elements = 1;
+  for (uint32_t d = 0; d < facts.output.rank; ++d) elements *= facts.output.dims[d];
+  if (!classes.is_array() || classes.size() != elements || elements < 2) return {};
+  std::vector<std::string> names;
+  for (const auto& name : classes) {
+    if (!name.is_string()) return {};
+    names.push_back(name.get<std::string>());
+  }
+  return names;
+}
+
+// A C string literal of `text` (labels come from user data).
+std::string CStringLiteral(const std::string& text) {
+  std::string out = "\"";
+  for (const unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\%03o", c);
+      out += escaped;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 // model_package.h/.cpp: the blob, the resolver, the constants and (optionally) the samples.
 Result<void> WriteModelFiles(const fs::path& directory, const PackageRequest& request,
                              const ModelFacts& facts, bool with_samples) {
@@ -235,6 +270,12 @@ Result<void> WriteModelFiles(const fs::path& directory, const PackageRequest& re
          << "// Registers exactly the ops this model uses.\n"
          << "const tinyforge::OpResolver& ModelOpResolver();\n";
   if (request.features) header << "extern const tinyforge::dsp::FeatureConfig kModelFeatures;\n";
+  const std::vector<std::string> classes = OutputClassNames(request, facts);
+  if (!classes.empty()) {
+    header << "// A classifier: one output element per class, in this order.\n"
+           << "#define TF_MODEL_CLASS_COUNT " << classes.size() << "u\n"
+           << "extern const char* const kModelClassNames[TF_MODEL_CLASS_COUNT];\n";
+  }
   if (with_samples) {
     header << "extern const uint32_t kSampleCount;\nextern const uint32_t kSampleLength;\n"
            << "extern const float kSamples[];\n";
@@ -255,6 +296,11 @@ Result<void> WriteModelFiles(const fs::path& directory, const PackageRequest& re
   if (request.features) {
     source << "\nconst tinyforge::dsp::FeatureConfig kModelFeatures = "
            << FeatureConfigInitializer(*request.features) << ";\n";
+  }
+  if (!classes.empty()) {
+    source << "\nconst char* const kModelClassNames[TF_MODEL_CLASS_COUNT] = {";
+    for (size_t i = 0; i < classes.size(); ++i) source << (i ? ", " : "") << CStringLiteral(classes[i]);
+    source << "};\n";
   }
   TINYFORGE_TRY(WriteText(directory / "model_package.cpp", source.str()));
 

@@ -142,6 +142,10 @@ Result<FirmwareRun> BuildAndRunFirmware(const fs::path& package_dir, const fs::p
       auto bytes = ParseHex(hex, index);
       if (!bytes.ok()) return bytes.error();
       run.outputs[index] = std::move(*bytes);
+    } else if (tag == "@pred") {
+      uint32_t index = 0, predicted = 0;
+      if (!(fields >> index >> predicted)) return MakeError("firmware: malformed line: " + line);
+      run.predictions[index] = predicted;
     } else if (tag == "@skip") {
       uint32_t index = 0;
       if (fields >> index) run.skipped.push_back(index);

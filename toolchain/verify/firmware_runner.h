@@ -16,6 +16,7 @@ namespace tinyforge::toolchain {
 struct FirmwareRun {
   std::map<uint32_t, std::vector<uint8_t>> outputs;  // sample index -> output tensor bytes
   std::vector<uint32_t> skipped;                     // samples the device found unusable
+  std::map<uint32_t, uint32_t> predictions;          // classifiers: sample index -> class index (@pred)
   uint64_t flash_bytes = 0;    // text + data, without the embedded test samples
   uint64_t ram_bytes = 0;      // data + bss (static RAM; the stack is separate)
   uint64_t samples_bytes = 0;  // the embedded samples (excluded above)

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "toolchain/format/model_builder.h"
@@ -192,6 +194,37 @@ TEST(PackageTest, FirmwareOnQemuMatchesTheHostByteForByte) {
   for (uint32_t i = 0; i < 3; ++i) EXPECT_EQ(device->outputs[i], host->outputs[i]) << "sample " << i;
   EXPECT_GT(device->flash_bytes, 0u);
   EXPECT_GT(device->stack_used_bytes, 0u);
+  EXPECT_TRUE(device->predictions.empty());  // no class names in the card: no prediction lines
+}
+
+// Issue 3: the firmware "runs under QEMU, printing predictions": with class names in the model
+// card it prints the predicted class of every sample, the largest of the host's outputs.
+TEST(PackageTest, FirmwarePrintsTheClassifierPredictionsOnQemu) {
+  PackageRequest request;
+  request.blob = TinyModel();
+  request.name = "tiny_classes";
+  request.model_card = {{"tf:classes", {"idle", "run \"fast\"", "fault"}}};
+  request.samples = {{0.0f, 0.0f, 0.0f, 0.0f}, {1.0f, -2.0f, 0.5f, 3.0f}, {-7.0f, 0.25f, 9.0f, 1.0f}};
+  const fs::path dir = TestDir("firmware-classes");
+  ASSERT_TRUE(WritePackage(PackageTarget::kFirmware, request, dir).ok());
+  EXPECT_NE(ReadText(dir / "model" / "model_package.cpp").find(R"("idle", "run \"fast\"", "fault")"),
+            std::string::npos);
+  auto device = BuildAndRunFirmware(dir, dir / "build");
+  ASSERT_TRUE(device.ok()) << device.error().message;
+  std::vector<float> rows;
+  for (const auto& sample : request.samples) rows.insert(rows.end(), sample.begin(), sample.end());
+  auto host = RunBlobOnHost(request.blob, rows, request.samples.size());
+  ASSERT_TRUE(host.ok()) << host.error().message;
+  ASSERT_EQ(device->predictions.size(), 3u);
+  std::set<uint32_t> distinct;
+  for (uint32_t i = 0; i < 3; ++i) {
+    std::vector<float> scores(3);
+    std::memcpy(scores.data(), host->outputs[i].data(), sizeof(float) * 3);
+    const auto expected = static_cast<uint32_t>(std::max_element(scores.begin(), scores.end()) - scores.begin());
+    EXPECT_EQ(device->predictions[i], expected) << "sample " << i;
+    distinct.insert(expected);
+  }
+  EXPECT_GT(distinct.size(), 1u);  // the samples do not all land in one class (the check can fail)
 }
 
 }  // namespace
