@@ -17,6 +17,7 @@
 #include "toolchain/passes/standardize.h"
 #include "toolchain/pipeline/pipeline_data.h"
 #include "toolchain/pipeline/pipeline_output.h"
+#include "toolchain/pipeline/pipeline_trees.h"
 #include "toolchain/train/autoencoder.h"
 #include "toolchain/train/dataset.h"
 #include "toolchain/train/metrics.h"
@@ -162,6 +163,11 @@ struct ClassifierOutcome {
 };
 
 Result<ClassifierOutcome> TrainClassifier(const PipelineSpec& spec, const PipelineData& data) {
+  if (spec.classifier.kind == "forest") {  // pipeline_trees.cpp
+    auto forest = TrainForestClassifierStage(spec, data);
+    if (!forest.ok()) return forest.error();
+    return ClassifierOutcome{std::move(forest->blob), std::move(forest->host_outputs), std::move(forest->report)};
+  }
   const size_t cols = data.cols;
   const size_t classes = data.class_names.size();
   const Standardization standardization =
@@ -223,6 +229,12 @@ Result<ClassifierOutcome> TrainClassifier(const PipelineSpec& spec, const Pipeli
 
 Result<json> TrainAnomaly(const PipelineSpec& spec, const PipelineData& data,
                           std::vector<uint8_t>* blob_out) {
+  if (spec.anomaly.kind == "isolation-forest") {  // pipeline_trees.cpp
+    auto forest = TrainIsolationForestStage(spec, data);
+    if (!forest.ok()) return forest.error();
+    *blob_out = std::move(forest->blob);
+    return forest->report;
+  }
   const size_t cols = data.cols;
   const auto normal_it =
       std::find(data.class_names.begin(), data.class_names.end(), spec.anomaly.normal_class);
@@ -307,6 +319,16 @@ Result<json> TrainAnomaly(const PipelineSpec& spec, const PipelineData& data,
 }
 
 json ModelCard(const PipelineSpec& spec, const PipelineData& data, const json& classifier) {
+  // The deployed model: int8 for the MLP, the float32 TreeEnsemble for a forest.
+  const bool forest = classifier.value("kind", "") == "forest";
+  const json& deployed = forest ? classifier["float"] : classifier["int8"];
+  const json source = spec.data.kind == "cwru"
+                          ? json::array({"train_loads_hp", spec.data.train_loads_hp})
+                          : json::array({"manifest", spec.data.path.filename().string()});
+  const json training = forest ? json{{"trainer", "random-forest"}, {"trees", spec.classifier.trees},
+                                      {"max_depth", spec.classifier.max_depth}, {"seed", spec.seed}, source}
+                               : json{{"trainer", "mlp"}, {"hidden", spec.classifier.hidden},
+                                      {"epochs", spec.classifier.epochs}, {"seed", spec.seed}, source};
   return {{"@context",
            {{"tf", "https://w3id.org/tinyforge#"},
             {"schema", "https://schema.org/"},
@@ -320,9 +342,10 @@ json ModelCard(const PipelineSpec& spec, const PipelineData& data, const json& c
           {"version", "1.0.0"},
           {"required_sensors", json::array({{{"type", "VibrationSensor"},
                                              {"min_sampling_rate_hz", data.features.sample_rate_hz}}})},
-          {"accuracy", classifier["int8"]["accuracy"]},
+          {"accuracy", deployed["accuracy"]},
           {"dataset_hash", "sha256:" + data.dataset_sha256},
-          {"quantization", {{"scheme", "int8-per-channel"}, {"weight_bits", 8}, {"activation_bits", 8}}},
+          {"quantization", forest ? json{{"scheme", "float32"}, {"weight_bits", 32}, {"activation_bits", 32}}
+                                  : json{{"scheme", "int8-per-channel"}, {"weight_bits", 8}, {"activation_bits", 8}}},
           {"tf:task", "classification"},
           {"tf:signal", json::array({{{"name", "raw_window"},
                                       {"shape", {data.features.window_size}},
@@ -330,17 +353,14 @@ json ModelCard(const PipelineSpec& spec, const PipelineData& data, const json& c
                                       {"sampleRateHz", data.features.sample_rate_hz}}})},
           {"tf:features", data.feature_names},
           {"tf:classes", data.class_names},
-          {"tf:macroF1", classifier["int8"]["macro_f1"]},
+          {"tf:macroF1", deployed["macro_f1"]},
           {"tf:floatAccuracy", classifier["float"]["accuracy"]},
           {"tf:datasetHash", "fnv1a64:" + data.dataset_hash},
           {"tf:preprocessing", data.preprocessing_json},
-          {"tf:training", {{"trainer", "mlp"}, {"hidden", spec.classifier.hidden},
-                           {"epochs", spec.classifier.epochs}, {"seed", spec.seed},
-                           spec.data.kind == "cwru"
-                               ? json::array({"train_loads_hp", spec.data.train_loads_hp})
-                               : json::array({"manifest", spec.data.path.filename().string()})}},
-          {"tf:quantization", {{"scheme", "int8 asymmetric activations, symmetric per-channel weights"},
-                               {"range", spec.quantize.percentile ? "percentile" : "minmax"}}},
+          {"tf:training", training},
+          {"tf:quantization", forest ? json{{"scheme", "none: float32 TreeEnsemble"}}
+                                     : json{{"scheme", "int8 asymmetric activations, symmetric per-channel weights"},
+                                            {"range", spec.quantize.percentile ? "percentile" : "minmax"}}},
           {"tf:producer", std::string("tinyforge ") + TINYFORGE_VERSION},
           {"tf:runtimeVersion", TINYFORGE_VERSION}};
 }
@@ -449,7 +469,12 @@ std::string TextReport(const json& report) {
   out << data["features"] << " features, dataset fnv1a64:" << data["dataset_hash"].get<std::string>()
       << "\n";
   for (const auto& note : data["notes"]) out << "            note: " << note.get<std::string>() << "\n";
-  if (report.contains("classifier")) {
+  if (report.contains("classifier") && report["classifier"].value("kind", "") == "forest") {
+    const json& c = report["classifier"];
+    out << "  classifier random forest (" << c["trees"] << " trees, float32 TreeEnsemble): accuracy "
+        << Percent(c["float"]["accuracy"]) << " (macro F1 " << Fixed(c["float"]["macro_f1"]) << "); arena "
+        << c["arena_bytes"] << " B, model " << c["model_bytes"] << " B\n";
+  } else if (report.contains("classifier")) {
     const json& c = report["classifier"];
     const double delta = (c["int8"]["accuracy"].get<double>() - c["float"]["accuracy"].get<double>()) * 100.0;
     out << "  classifier MLP " << c["hidden"].dump() << ": float accuracy "
@@ -457,7 +482,12 @@ std::string TextReport(const json& report) {
         << Percent(c["int8"]["accuracy"]) << " (macro F1 " << Fixed(c["int8"]["macro_f1"]) << "), int8 - float = "
         << Fixed(delta, 2) << " points; arena " << c["arena_bytes"] << " B, model " << c["model_bytes"] << " B\n";
   }
-  if (report.contains("anomaly")) {
+  if (report.contains("anomaly") && report["anomaly"].value("kind", "") == "isolation-forest") {
+    const json& a = report["anomaly"];
+    out << "  anomaly   isolation forest (" << a["trees"] << " trees, float32 TreeEnsemble): ROC AUC "
+        << Fixed(a["float"]["roc_auc"]) << ", F1 " << Fixed(a["float"]["f1"]) << " (false-alarm rate "
+        << Percent(a["float"]["false_positive_rate"]) << ")\n";
+  } else if (report.contains("anomaly")) {
     const json& a = report["anomaly"];
     out << "  anomaly   autoencoder " << a["hidden"].dump() << ": float ROC AUC "
         << Fixed(a["float"]["roc_auc"]) << ", F1 " << Fixed(a["float"]["f1"]) << " | int8 ROC AUC "
@@ -510,7 +540,9 @@ Result<PipelineReport> RunPipelineStages(const PipelineSpec& spec, const fs::pat
 
   std::optional<ClassifierOutcome> classifier;
   if (spec.classifier.enabled) {
-    stages.Begin("classifier", "training the MLP classifier, int8 conversion, host evaluation");
+    stages.Begin("classifier", spec.classifier.kind == "forest"
+                                    ? "training the random forest, TreeEnsemble export, host evaluation"
+                                    : "training the MLP classifier, int8 conversion, host evaluation");
     auto outcome = TrainClassifier(spec, *data);
     if (!outcome.ok()) return outcome.error();
     TINYFORGE_TRY(WriteBytes(spec.output_dir / "classifier.tfm", outcome->blob));
@@ -518,7 +550,9 @@ Result<PipelineReport> RunPipelineStages(const PipelineSpec& spec, const fs::pat
     classifier = std::move(*outcome);
   }
   if (spec.anomaly.enabled) {
-    stages.Begin("anomaly", "training the autoencoder, int8 conversion, host evaluation");
+    stages.Begin("anomaly", spec.anomaly.kind == "isolation-forest"
+                                 ? "training the isolation forest, TreeEnsemble export, host evaluation"
+                                 : "training the autoencoder, int8 conversion, host evaluation");
     std::vector<uint8_t> blob;
     auto anomaly = TrainAnomaly(spec, *data, &blob);
     if (!anomaly.ok()) return anomaly.error();

@@ -324,12 +324,24 @@ Result<PipelineSpec> ParsePipelineSpec(const std::string& text, const fs::path& 
 
   TableReader classifier(root["classifier"].as_table(), "classifier", file);
   spec.classifier.enabled = classifier.present();
+  TINYFORGE_TRY(classifier.Read("kind", &spec.classifier.kind));
+  TINYFORGE_TRY(classifier.Read("trees", &spec.classifier.trees));
+  TINYFORGE_TRY(classifier.Read("max_depth", &spec.classifier.max_depth));
   TINYFORGE_TRY(classifier.ReadList("hidden", &spec.classifier.hidden));
   TINYFORGE_TRY(classifier.Read("epochs", &spec.classifier.epochs));
   TINYFORGE_TRY(classifier.Read("batch_size", &spec.classifier.batch_size));
   TINYFORGE_TRY(classifier.Read("learning_rate", &spec.classifier.learning_rate));
   TINYFORGE_TRY(classifier.Read("patience", &spec.classifier.patience));
   TINYFORGE_TRY(classifier.CheckNoUnknownKeys());
+  if (spec.classifier.kind != "mlp" && spec.classifier.kind != "forest") {
+    return classifier.Fail("kind", "must be \"mlp\" or \"forest\"");
+  }
+  if (spec.classifier.trees < 1 || spec.classifier.trees > 65535) {
+    return classifier.Fail("trees", "must be 1..65535");
+  }
+  if (spec.classifier.max_depth < 1 || spec.classifier.max_depth > 30) {
+    return classifier.Fail("max_depth", "must be 1..30");
+  }
   if (spec.classifier.enabled) {
     TINYFORGE_TRY(CheckHidden(classifier, spec.classifier.hidden));
     TINYFORGE_TRY(CheckTraining(classifier, spec.classifier.epochs, spec.classifier.batch_size,
@@ -341,6 +353,8 @@ Result<PipelineSpec> ParsePipelineSpec(const std::string& text, const fs::path& 
 
   TableReader anomaly(root["anomaly"].as_table(), "anomaly", file);
   spec.anomaly.enabled = anomaly.present();
+  TINYFORGE_TRY(anomaly.Read("kind", &spec.anomaly.kind));
+  TINYFORGE_TRY(anomaly.Read("trees", &spec.anomaly.trees));
   TINYFORGE_TRY(anomaly.Read("normal_class", &spec.anomaly.normal_class));
   TINYFORGE_TRY(anomaly.ReadList("hidden", &spec.anomaly.hidden));
   TINYFORGE_TRY(anomaly.Read("epochs", &spec.anomaly.epochs));
@@ -348,6 +362,10 @@ Result<PipelineSpec> ParsePipelineSpec(const std::string& text, const fs::path& 
   TINYFORGE_TRY(anomaly.Read("learning_rate", &spec.anomaly.learning_rate));
   TINYFORGE_TRY(anomaly.Read("threshold_quantile", &spec.anomaly.threshold_quantile));
   TINYFORGE_TRY(anomaly.CheckNoUnknownKeys());
+  if (spec.anomaly.kind != "autoencoder" && spec.anomaly.kind != "isolation-forest") {
+    return anomaly.Fail("kind", "must be \"autoencoder\" or \"isolation-forest\"");
+  }
+  if (spec.anomaly.trees < 1 || spec.anomaly.trees > 65535) return anomaly.Fail("trees", "must be 1..65535");
   if (spec.anomaly.enabled) {
     TINYFORGE_TRY(CheckHidden(anomaly, spec.anomaly.hidden));
     TINYFORGE_TRY(CheckTraining(anomaly, spec.anomaly.epochs, spec.anomaly.batch_size,

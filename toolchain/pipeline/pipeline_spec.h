@@ -34,6 +34,9 @@ struct DataSpec {
 
 struct ClassifierSpec {
   bool enabled = false;
+  std::string kind = "mlp";  // mlp | forest (a TreeEnsemble, deployed as float32)
+  int trees = 50;            // forest
+  int max_depth = 10;        // forest
   std::vector<int> hidden = {32, 16};
   int epochs = 80;
   int batch_size = 32;
@@ -43,6 +46,8 @@ struct ClassifierSpec {
 
 struct AnomalySpec {
   bool enabled = false;
+  std::string kind = "autoencoder";  // autoencoder | isolation-forest (float32 TreeEnsemble)
+  int trees = 100;                   // isolation-forest
   std::string normal_class = "normal";
   std::vector<int> hidden = {16, 4, 16};
   int epochs = 200;

@@ -43,6 +43,24 @@ TEST(PipelineSpecTest, AppliesDefaultsAndResolvesRelativePaths) {
   EXPECT_EQ(spec->features.window_size, 1024u);
 }
 
+TEST(PipelineSpecTest, TreeKindsParseAndUnknownKindsNameTheKey) {
+  auto spec = Parse("[pipeline]\nname = \"p\"\n[data]\npath = \"d\"\n[classifier]\nkind = \"forest\"\n"
+                    "trees = 30\nmax_depth = 8\n[anomaly]\nkind = \"isolation-forest\"\ntrees = 64\n");
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->classifier.kind, "forest");
+  EXPECT_EQ(spec->classifier.trees, 30);
+  EXPECT_EQ(spec->classifier.max_depth, 8);
+  EXPECT_EQ(spec->anomaly.kind, "isolation-forest");
+  EXPECT_EQ(spec->anomaly.trees, 64);
+  auto bad = Parse(std::string(kMinimal) + "kind = \"svm\"\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("kind"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("forest"), std::string::npos) << bad.error().message;
+  auto zero = Parse(std::string(kMinimal) + "trees = 0\n");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.error().message.find("trees"), std::string::npos) << zero.error().message;
+}
+
 TEST(PipelineSpecTest, RejectsUnknownKeyWithLineAndColumn) {
   auto spec = Parse(std::string(kMinimal) + "epochz = 3\n");
   ASSERT_FALSE(spec.ok());
