@@ -18,7 +18,7 @@ struct FlatForest {
 
 // Trainer trees are built depth-first with each node appended before its children, so a child's
 // index is always above its parent's: exactly the format's rule, no reordering needed.
-Result<FlatForest> Flatten(const std::vector<Tree>& trees, size_t outputs, bool isolation,
+Result<FlatForest> FlattenForest(const std::vector<Tree>& trees, size_t outputs, bool isolation,
                            const TreeExportOptions& options) {
   FlatForest flat;
   constexpr size_t kMaxLocal = 0x7FFF;  // node_children are int16
@@ -65,7 +65,7 @@ Result<FlatForest> Flatten(const std::vector<Tree>& trees, size_t outputs, bool 
   return flat;
 }
 
-int AddIntConstant(Graph& graph, std::string name, std::vector<uint32_t> shape, DType dtype,
+int AddForestIntConstant(Graph& graph, std::string name, std::vector<uint32_t> shape, DType dtype,
                    std::vector<int32_t> values) {
   IrTensor tensor;
   tensor.name = std::move(name);
@@ -82,7 +82,7 @@ Result<Graph> BuildGraph(const std::vector<Tree>& trees, size_t outputs, bool is
     return MakeError("a TreeEnsemble holds 1..65535 trees, the forest has " + std::to_string(trees.size()));
   if (options.features == 0 || options.features > 0x7FFF)
     return MakeError("a TreeEnsemble input holds 1..32767 features");
-  auto flat = Flatten(trees, outputs, isolation, options);
+  auto flat = FlattenForest(trees, outputs, isolation, options);
   if (!flat.ok()) return flat.error();
   Graph graph;
   const auto features = static_cast<uint32_t>(options.features);
@@ -97,14 +97,14 @@ Result<Graph> BuildGraph(const std::vector<Tree>& trees, size_t outputs, bool is
     graph.tensors[static_cast<size_t>(quantized)].quant.zero_points = {options.int8_input->zero_point};
     graph.AddNode(OpCode::kQuantize, {input}, quantized, {}, "quantize_features");
     tree_input = quantized;
-    thresholds = AddIntConstant(graph, "node_thresholds", {nodes}, DType::kInt16, flat->thresholds_q);
+    thresholds = AddForestIntConstant(graph, "node_thresholds", {nodes}, DType::kInt16, flat->thresholds_q);
   } else {
     thresholds = graph.AddConstant("node_thresholds", {nodes}, flat->thresholds);
   }
-  const int tree_table = AddIntConstant(graph, "trees", {static_cast<uint32_t>(trees.size()), 2},
+  const int tree_table = AddForestIntConstant(graph, "trees", {static_cast<uint32_t>(trees.size()), 2},
                                         DType::kInt32, flat->trees);
-  const int node_features = AddIntConstant(graph, "node_features", {nodes}, DType::kInt16, flat->features);
-  const int children = AddIntConstant(graph, "node_children", {nodes, 2}, DType::kInt16, flat->children);
+  const int node_features = AddForestIntConstant(graph, "node_features", {nodes}, DType::kInt16, flat->features);
+  const int children = AddForestIntConstant(graph, "node_children", {nodes, 2}, DType::kInt16, flat->children);
   const int leaves = graph.AddConstant("leaf_values", {flat->leaf_rows, static_cast<uint32_t>(outputs)},
                                        flat->leaves);
   const int output = graph.AddActivation(isolation ? "anomaly_score" : "probabilities",
