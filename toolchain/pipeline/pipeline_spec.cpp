@@ -220,7 +220,8 @@ Result<void> CheckHidden(TableReader& reader, const std::vector<int>& hidden) {
 
 // The training settings every trainer needs; TOML allows nan, inf and 0, none of which trains
 // (found by the pipeline mutation test: learning_rate = nan was accepted).
-Result<void> CheckTraining(TableReader& reader, int epochs, int batch_size, float learning_rate) {
+Result<void> CheckPipelineTraining(TableReader& reader, int epochs, int batch_size,
+                                   float learning_rate) {
   if (epochs < 1) return reader.Fail("epochs", "must be at least 1");
   if (batch_size < 1) return reader.Fail("batch_size", "must be at least 1");
   if (!std::isfinite(learning_rate) || !(learning_rate > 0.0f)) {
@@ -344,8 +345,8 @@ Result<PipelineSpec> ParsePipelineSpec(const std::string& text, const fs::path& 
   }
   if (spec.classifier.enabled) {
     TINYFORGE_TRY(CheckHidden(classifier, spec.classifier.hidden));
-    TINYFORGE_TRY(CheckTraining(classifier, spec.classifier.epochs, spec.classifier.batch_size,
-                                spec.classifier.learning_rate));
+    TINYFORGE_TRY(CheckPipelineTraining(classifier, spec.classifier.epochs,
+                                        spec.classifier.batch_size, spec.classifier.learning_rate));
     if (spec.data.classes.size() == 1) {
       return data.Fail("classes", "a classifier needs at least two classes");
     }
@@ -368,8 +369,8 @@ Result<PipelineSpec> ParsePipelineSpec(const std::string& text, const fs::path& 
   if (spec.anomaly.trees < 1 || spec.anomaly.trees > 65535) return anomaly.Fail("trees", "must be 1..65535");
   if (spec.anomaly.enabled) {
     TINYFORGE_TRY(CheckHidden(anomaly, spec.anomaly.hidden));
-    TINYFORGE_TRY(CheckTraining(anomaly, spec.anomaly.epochs, spec.anomaly.batch_size,
-                                spec.anomaly.learning_rate));
+    TINYFORGE_TRY(CheckPipelineTraining(anomaly, spec.anomaly.epochs, spec.anomaly.batch_size,
+                                        spec.anomaly.learning_rate));
   }
   if (!(spec.anomaly.threshold_quantile > 0.5 && spec.anomaly.threshold_quantile <= 1.0)) {
     return anomaly.Fail("threshold_quantile", "must be in (0.5, 1]");
