@@ -20,6 +20,9 @@ namespace tinyforge::toolchain {
 namespace {
 
 using format::OpCode;
+// Test helpers are spelled tinyforge::testing:: in full: in a unity batch with a file that opens
+// tinyforge::toolchain::testing (tests/toolchain/emit/server_card_check.h), a bare testing:: here
+// would name that namespace instead.
 
 // Independent validity check: the live range of every activation/scratch, by brute force.
 void ExpectPlanValid(const PlannerProblem& problem, const ArenaPlan& plan) {
@@ -161,10 +164,10 @@ TEST(ArenaPlannerTest, RandomGraphsGetValidPlansTheLoaderAccepts) {
     builder.SetInputs({input});
     builder.SetOutputs({available.back()});
     BuildOptions options;
-    options.scratch_resolver = &testing::TestOpsResolver();
+    options.scratch_resolver = &tinyforge::testing::TestOpsResolver();
     const auto blob = builder.Build(options);
     ASSERT_TRUE(blob.ok()) << blob.error().message;
-    testing::AlignedBuffer buffer(*blob);
+    tinyforge::testing::AlignedBuffer buffer(*blob);
     Model model;
     ASSERT_EQ(model.Load(buffer.data(), blob->size()), Status::kOk) << "trial " << trial;
   }
@@ -173,19 +176,19 @@ TEST(ArenaPlannerTest, RandomGraphsGetValidPlansTheLoaderAccepts) {
 // Predicted arena == used arena: run the test model in a larger arena painted with a canary and
 // find the highest byte any run changed; and one byte less must be refused by Prepare.
 TEST(ArenaPlannerTest, PredictedArenaIsExactlyTheArenaUsed) {
-  const std::vector<uint8_t> blob = testing::BuildTestModel();
-  testing::AlignedBuffer blob_buffer(blob);
+  const std::vector<uint8_t> blob = tinyforge::testing::BuildTestModel();
+  tinyforge::testing::AlignedBuffer blob_buffer(blob);
   size_t highest_touched = 0;
   uint32_t predicted = 0;
   for (uint8_t canary : {uint8_t{0xA5}, uint8_t{0x5A}}) {
-    Interpreter interpreter(testing::TestOpsResolver());
+    Interpreter interpreter(tinyforge::testing::TestOpsResolver());
     ASSERT_EQ(interpreter.Load(blob_buffer.data(), blob.size()), Status::kOk);
     predicted = interpreter.ArenaBytesRequired();
-    testing::AlignedBuffer arena(predicted + 1024, canary);
+    tinyforge::testing::AlignedBuffer arena(predicted + 1024, canary);
     EXPECT_EQ(interpreter.Prepare(arena.data(), predicted - 1), Status::kArenaTooSmall);
     ASSERT_EQ(interpreter.Prepare(arena.data(), arena.size()), Status::kOk);
     for (uint32_t seed = 0; seed < 3; ++seed) {
-      const std::vector<float> input = testing::TestInput(seed);
+      const std::vector<float> input = tinyforge::testing::TestInput(seed);
       Tensor in;
       ASSERT_EQ(interpreter.Input(0, &in), Status::kOk);
       std::memcpy(in.data, input.data(), in.Bytes());
@@ -200,13 +203,13 @@ TEST(ArenaPlannerTest, PredictedArenaIsExactlyTheArenaUsed) {
 
 // The highest arena byte Prepare + Invoke change (two canaries), + 1, with the real kernels.
 uint32_t ArenaBytesTouchedByRealKernels(const std::vector<uint8_t>& blob, uint32_t* predicted) {
-  testing::AlignedBuffer blob_buffer(blob);
+  tinyforge::testing::AlignedBuffer blob_buffer(blob);
   uint32_t touched = 0;
   for (uint8_t canary : {uint8_t{0xA5}, uint8_t{0x5A}}) {
     Interpreter interpreter(AllOpsResolver());
     EXPECT_EQ(interpreter.Load(blob_buffer.data(), blob.size()), Status::kOk);
     *predicted = interpreter.ArenaBytesRequired();
-    testing::AlignedBuffer arena(*predicted + 1024, canary);
+    tinyforge::testing::AlignedBuffer arena(*predicted + 1024, canary);
     EXPECT_EQ(interpreter.Prepare(arena.data(), arena.size()), Status::kOk);
     Tensor in;
     EXPECT_EQ(interpreter.Input(0, &in), Status::kOk);
@@ -225,13 +228,13 @@ uint32_t ArenaBytesTouchedByRealKernels(const std::vector<uint8_t>& blob, uint32
 // by each bench image (bench/m4/bench_main.cpp: touched == planned on QEMU) and
 // make_bench_models (host: touched <= planned).
 TEST(ArenaPlannerTest, RealModelsUseExactlyThePlannedArena) {
-  const testing::EveryOpBlobs every_op = testing::BuildEveryOpBlobs();
+  const tinyforge::testing::EveryOpBlobs every_op = tinyforge::testing::BuildEveryOpBlobs();
   const struct {
     const char* name;
     std::vector<uint8_t> blob;
   } models[] = {{"every-op float", every_op.float_blob},
                 {"every-op int8", every_op.int8_blob},
-                {"forest", testing::BuildTreeModel(testing::TreeModelSpec{})}};
+                {"forest", tinyforge::testing::BuildTreeModel(tinyforge::testing::TreeModelSpec{})}};
   for (const auto& model : models) {
     uint32_t predicted = 0;
     const uint32_t touched = ArenaBytesTouchedByRealKernels(model.blob, &predicted);
