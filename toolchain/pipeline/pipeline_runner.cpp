@@ -340,7 +340,7 @@ json ModelCard(const PipelineSpec& spec, const PipelineData& data, const json& c
           // flash_bytes and runtime_version are filled from the blob by the package writer.
           {"id", spec.name + "_classifier"},
           {"version", "1.0.0"},
-          {"required_sensors", json::array({{{"type", "VibrationSensor"},
+          {"required_sensors", json::array({{{"type", spec.data.sensor_type},
                                              {"min_sampling_rate_hz", data.features.sample_rate_hz}}})},
           {"accuracy", deployed["accuracy"]},
           {"dataset_hash", "sha256:" + data.dataset_sha256},

@@ -301,7 +301,22 @@ Result<PipelineSpec> ParsePipelineSpec(const std::string& text, const fs::path& 
   TINYFORGE_TRY(data.Read("channel", &spec.data.channel));
   TINYFORGE_TRY(data.Read("timestamp_column", &spec.data.timestamp_column));
   TINYFORGE_TRY(data.Read("sample_rate_hz", &spec.data.sample_rate_hz));
+  TINYFORGE_TRY(data.Read("sensor_type", &spec.data.sensor_type));
   TINYFORGE_TRY(data.CheckNoUnknownKeys());
+  {
+    // The sensor classes the server's shapes accept (ontology/shapes.ttl).
+    static const std::set<std::string> kPipelineSensorTypes = {
+        "Accelerometer", "Gyroscope", "Magnetometer", "Microphone", "Camera",
+        "Thermometer", "Hygrometer", "Barometer", "LightSensor", "ProximitySensor",
+        "GasSensor", "PPGSensor", "ECGSensor", "CurrentSensor", "VibrationSensor"};
+    if (kPipelineSensorTypes.count(spec.data.sensor_type) == 0) {
+      return data.Fail("sensor_type", "'" + spec.data.sensor_type +
+                                          "' is not a known sensor class (Accelerometer, Gyroscope, "
+                                          "Magnetometer, Microphone, Camera, Thermometer, Hygrometer, "
+                                          "Barometer, LightSensor, ProximitySensor, GasSensor, PPGSensor, "
+                                          "ECGSensor, CurrentSensor, VibrationSensor)");
+    }
+  }
   if (spec.data.kind != "cwru" && spec.data.kind != "recordings") {
     return data.Fail("kind", "must be \"cwru\" (the CWRU layout) or \"recordings\" (a manifest CSV)");
   }

@@ -30,6 +30,9 @@ struct DataSpec {
   std::string channel;
   std::string timestamp_column;
   double sample_rate_hz = 0.0;
+  // The sensor the model needs, as the model card's required_sensors type (one of the
+  // ontology's sensor classes, e.g. VibrationSensor, Accelerometer, Microphone, CurrentSensor).
+  std::string sensor_type = "VibrationSensor";
 };
 
 struct ClassifierSpec {

@@ -181,6 +181,7 @@ kind = "recordings"
 path = "recordings.csv"
 channel = "accel"
 timestamp_column = "t"
+sensor_type = "CurrentSensor"
 [features]
 window_size = 256
 window_stride = 128
@@ -215,8 +216,23 @@ TEST(PipelineRunnerTest, RecordingsManifestRunsTheChainOnTheUsersOwnFiles) {
   EXPECT_EQ(json["data"]["test_windows"], 52);
   EXPECT_TRUE(json["data"]["notes"].empty());
   EXPECT_GE(json["classifier"]["int8"]["accuracy"].get<double>(), 0.95);
-  EXPECT_TRUE(fs::exists(spec->output_dir / "package" / "c" / "model-card.jsonld"));
   EXPECT_NE(report->text.find("recordings manifest splits"), std::string::npos) << report->text;
+  // The card names the user's sensor (not CWRU's vibration sensor) and the server registers it.
+  std::ifstream card_file(spec->output_dir / "package" / "c" / "model-card.jsonld");
+  const auto card = nlohmann::json::parse(card_file, nullptr, false);
+  ASSERT_FALSE(card.is_discarded());
+  EXPECT_EQ(card["required_sensors"][0]["type"], "CurrentSensor");
+  EXPECT_EQ(card["required_sensors"][0]["min_sampling_rate_hz"], 1000.0);
+  EXPECT_EQ(testing::ServerRefusal(card), "") << card.dump(2);
+
+  std::ofstream(dir / "bad_sensor.toml") << "[pipeline]\nname = \"x\"\n[data]\nkind = \"recordings\"\n"
+                                            "path = \"recordings.csv\"\nsensor_type = \"Seismometer\"\n"
+                                            "[classifier]\n";
+  auto bad = LoadPipelineSpec(dir / "bad_sensor.toml", "/shared");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("bad_sensor.toml:6:15: [data] sensor_type: 'Seismometer' is not a known sensor class"),
+            std::string::npos)
+      << bad.error().message;
 }
 
 TEST(PipelineRunnerTest, RecordingsManifestErrorsNameTheManifestLineAndWriteNothing) {
