@@ -316,3 +316,27 @@ TEST(ParserMutationTest, OnnxConvWithAShortKernelShapeIsRefusedNotReadPastItsEnd
 
 }  // namespace
 }  // namespace tinyforge::fuzz
+
+namespace tinyforge::fuzz {
+namespace {
+
+// Regression (found by the libFuzzer ONNX target under ASan): the input-layout pass took the perm
+// of a Transpose reading a graph input without checking it is a permutation; perm = [0, 7, 1, 2]
+// indexed the input shape out of bounds. Now the Transpose itself refuses it, by node name.
+TEST(ParserMutationTest, OnnxInputTransposeWithAnOutOfRangePermIsRefusedByItsNode) {
+  onnx::ModelProto model;
+  ASSERT_TRUE(model.ParseFromString(OnnxFixture("nhwc_transpose")));
+  onnx::NodeProto* transpose = FirstNode(model, "Transpose");
+  ASSERT_NE(transpose, nullptr);
+  ASSERT_EQ(transpose->input(0), model.graph().input(0).name());
+  for (auto& attribute : *transpose->mutable_attribute()) {
+    if (attribute.name() == "perm") attribute.set_ints(1, 7);
+  }
+  auto imported = toolchain::ImportOnnxBytes(model.SerializeAsString(), "perm.onnx");
+  ASSERT_FALSE(imported.ok());
+  EXPECT_EQ(imported.error().message, "perm.onnx: node '" + OnnxNodeName(*transpose) +
+                                          "' (Transpose): perm is not a permutation");
+}
+
+}  // namespace
+}  // namespace tinyforge::fuzz

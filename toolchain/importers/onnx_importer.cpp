@@ -213,6 +213,15 @@ std::vector<uint32_t> InputPerm(const onnx::GraphProto& graph, const std::string
         node.op_type() == "Transpose" ? IntsAttribute(node, "perm") : std::vector<int64_t>{};
     if (perm.size() != rank || perm[0] != 0 || (!transpose.empty() && perm != transpose))
       return channels_last;
+    // Only a true permutation of 0..rank-1 picks the layout: perm = [0, 7, 1, 2] indexed the input
+    // shape out of bounds in PermuteShape (found by the libFuzzer ONNX target under ASan). An
+    // invalid perm is left for the Transpose's own lowering to refuse with its node name.
+    std::vector<bool> seen(rank, false);
+    for (int64_t axis : perm) {
+      if (axis < 0 || axis >= static_cast<int64_t>(rank) || seen[static_cast<size_t>(axis)])
+        return channels_last;
+      seen[static_cast<size_t>(axis)] = true;
+    }
     transpose = perm;
   }
   if (transpose.empty()) return channels_last;
