@@ -336,6 +336,12 @@ TEST_F(ModelCommandsTest, TreeModelsExportToTfmAndEvalAgreesWithTheTrainer) {
   EXPECT_EQ(evaluated["roc_auc"], iso["metrics"]["roc_auc"]) << output;
   EXPECT_EQ(evaluated["f1"], iso["metrics"]["f1"]) << output;
   EXPECT_FLOAT_EQ(evaluated["threshold"].get<float>(), iso["threshold"].get<float>());
+  // Nothing to quantize or prune in a forest: a clear refusal, nothing written.
+  output.clear();
+  EXPECT_EQ(RunTool("quantize " + Q(forest) + " --calibration " + Q(*train_csv_) + " --out " + Q(Dir() / "fq.tfm"),
+                    &output), 1);
+  EXPECT_NE(output.find("TreeEnsemble"), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(Dir() / "fq.tfm"));
 
   output.clear();
   EXPECT_EQ(RunTool("train --data " + Q(*train_csv_) + " --label-column y --kind forest --out " + Q(Dir() / "f.bin"),
