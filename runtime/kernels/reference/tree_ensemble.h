@@ -1,7 +1,8 @@
 // TreeEnsemble reference kernel: a forest stored as flat constant arrays (format/tfm.h,
-// TreeEnsembleParams), evaluated in place with no heap. The structural check is shared by the
-// loader (Model::Load, on the untrusted blob) and the op's Prepare, so a walk that passed it
-// always ends at a leaf of its own tree after at most that tree's node count steps.
+// TreeEnsembleParams), evaluated in place with no heap. The structural check runs at the op's
+// Prepare on the device (Model::Load leaves it out so it is not in every image's flash) and in the
+// host readers (toolchain LoadBlob), so a walk that passed it always ends at a leaf of its own
+// tree after at most that tree's node count steps.
 //
 // The arithmetic here is also what the host trainer uses for its own scores
 // (toolchain/train/tree_models.cpp), so host training, host runtime and the Cortex-M4 agree to
@@ -31,7 +32,7 @@ struct TreeEnsembleArrays {
   uint32_t features = 0;  // input row length
 };
 
-// What the op's tensors look like, from either the blob's TensorRecords (loader) or the
+// What the op's tensors look like, from either the blob's TensorRecords (host readers) or the
 // interpreter's Tensors (Prepare).
 struct TreeTensorInfo {
   const void* data = nullptr;
