@@ -350,6 +350,21 @@ TEST_F(ModelCommandsTest, TreeModelsExportToTfmAndEvalAgreesWithTheTrainer) {
   EXPECT_FALSE(fs::exists(Dir() / "f.bin"));
 }
 
+// The forest on the Cortex-M4 (firmware package with a TreeEnsemble-only registry, QEMU).
+TEST_F(ModelCommandsTest, ForestEvalOnQemuMatchesTheHostByteForByte) {
+  const fs::path forest = Dir() / "forest_device.tfm";
+  std::string output;
+  ASSERT_EQ(RunTool("train --data " + Q(*train_csv_) + " --label-column y --kind forest --trees 10 --out " + Q(forest),
+                    &output), 0) << output;
+  output.clear();
+  ASSERT_EQ(RunTool("eval " + Q(forest) + " --data " + Q(*test_csv_) + " --target qemu-m4 --device-rows 8 --json",
+                    &output), 0) << output;
+  const json report = JsonAfterProgress(output);
+  ASSERT_FALSE(report.is_discarded()) << output;
+  EXPECT_EQ(report["device"]["outputs_identical"].get<size_t>(), 8u);
+  EXPECT_TRUE(report["device"]["byte_identical"].get<bool>());
+}
+
 TEST_F(ModelCommandsTest, EvalOnQemuMatchesTheHostByteForByte) {
   ASSERT_EQ(train_status_, 0) << *train_output_;
   const fs::path int8 = Dir() / "mlp_int8_device.tfm";
