@@ -49,7 +49,8 @@ struct TrainOptions {
   uint32_t channels = 1;
   std::string normal_label;
   std::string test_path;
-  int trees = 0;  // tree models: 0 = the trainer's default
+  int trees = 0;      // tree models: 0 = the trainer's default
+  int max_depth = 0;  // forest: 0 = the trainer's default
   bool as_json = false;
 };
 
@@ -222,6 +223,7 @@ int RunTrees(const TrainOptions& o, const FeatureTable& table, const Progress& p
     toolchain::RandomForestConfig config;
     config.seed = o.seed;
     if (o.trees > 0) config.trees = o.trees;
+    if (o.max_depth > 0) config.max_depth = o.max_depth;
     progress("training a random forest (" + std::to_string(config.trees) + " trees) on " +
              std::to_string(table.data.rows) + " rows");
     auto forest = toolchain::TrainRandomForest(table.data, config);
@@ -231,6 +233,7 @@ int RunTrees(const TrainOptions& o, const FeatureTable& table, const Progress& p
     const auto m = toolchain::Classify(ArgMaxRows(scores, test.data.rows, classes), test.data.labels, classes);
     report["metrics"] = Metrics(m);
     report["trees"] = config.trees;
+    report["max_depth"] = config.max_depth;
     if (!o.out_path.empty()) {
       auto exported = toolchain::RandomForestGraph(*forest, {table.data.cols, std::nullopt});
       if (!exported.ok()) return Fail(o.out_path + ": " + exported.error().message);
@@ -379,6 +382,7 @@ void AddTrainCommand(CLI::App& app, int* exit_code) {
   train->add_option("--test", o->test_path, "tree models: CSV to evaluate on (default: the training rows)");
   train->add_option("--trees", o->trees, "tree models: number of trees (default 50 forest, 100 isolation-forest)")
       ->check(CLI::Range(1, 65535));
+  train->add_option("--max-depth", o->max_depth, "forest: maximum tree depth (default 10)")->check(CLI::Range(1, 30));
   train->add_flag("--json", o->as_json, "print the report as JSON (progress goes to stderr)");
   train->callback([=] { *exit_code = RunTrain(*o); });
 }
