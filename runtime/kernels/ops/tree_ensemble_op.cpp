@@ -46,19 +46,31 @@ Status PrepareTreeEnsemble(const OpContext& context) {
   return Status::kOk;
 }
 
-// Eval re-reads the views in O(1) and trusts the structure walk Prepare made (like every op).
+// Eval maps the views straight onto the kernel's arrays: Prepare proved these very tensors (shapes,
+// dtypes, params and the forest), and the interpreter hands Eval the same context; re-running the
+// checks would cost ~250 instructions per inference (bench/trees).
 Status EvalTreeEnsemble(const OpContext& context) {
-  const format::TreeEnsembleParams* params = nullptr;
+  const auto* params = static_cast<const format::TreeEnsembleParams*>(context.params);
+  const Tensor* inputs = context.inputs;
   kernels::TreeEnsembleArrays arrays;
-  TINYFORGE_RETURN_IF_ERROR(ReadTreeEnsemble(context, &params, &arrays));
+  arrays.trees = inputs[1].As<const int32_t>();
+  arrays.tree_count = inputs[1].dims[0];
+  arrays.node_features = inputs[2].As<const int16_t>();
+  arrays.node_count = inputs[2].dims[0];
+  arrays.node_children = inputs[4].As<const int16_t>();
+  arrays.leaf_values = inputs[5].As<const float>();
+  arrays.leaf_count = inputs[5].dims[0];
+  arrays.outputs = inputs[5].dims[1];
+  arrays.features = inputs[0].dims[1];
   const auto mode = static_cast<format::TreeEnsembleMode>(params->mode);
-  const Tensor& input = context.inputs[0];
-  if (input.dtype == DType::kInt8) {
-    kernels::TreeEnsembleS8(arrays, mode, params->score_normalizer, input.As<const int8_t>(),
-                            input.dims[0], context.output.As<float>());
+  if (inputs[0].dtype == DType::kInt8) {
+    arrays.thresholds_s16 = inputs[3].As<const int16_t>();
+    kernels::TreeEnsembleS8(arrays, mode, params->score_normalizer, inputs[0].As<const int8_t>(),
+                            inputs[0].dims[0], context.output.As<float>());
   } else {
-    kernels::TreeEnsembleF32(arrays, mode, params->score_normalizer, input.As<const float>(),
-                             input.dims[0], context.output.As<float>());
+    arrays.thresholds_f32 = inputs[3].As<const float>();
+    kernels::TreeEnsembleF32(arrays, mode, params->score_normalizer, inputs[0].As<const float>(),
+                             inputs[0].dims[0], context.output.As<float>());
   }
   return Status::kOk;
 }
