@@ -319,6 +319,17 @@ TEST_F(ModelCommandsTest, TreeModelsExportToTfmAndEvalAgreesWithTheTrainer) {
   EXPECT_TRUE(trained["exported"].get<bool>());
   EXPECT_GE(trained["metrics"]["accuracy"].get<double>(), 0.9);
   ASSERT_TRUE(fs::exists(forest));
+  {  // Deterministic for a seed: the same command writes the same bytes.
+    const fs::path again = Dir() / "again_forest";
+    fs::create_directories(again);
+    output.clear();
+    ASSERT_EQ(RunTool("train --data " + Q(*train_csv_) + " --label-column y --kind forest --trees 15 --test " +
+                      Q(*test_csv_) + " --out " + Q(again / "forest.tfm"), &output), 0) << output;
+    auto first = ReadFileBytes(forest.string());
+    auto second = ReadFileBytes((again / "forest.tfm").string());
+    ASSERT_TRUE(first.ok() && second.ok());
+    EXPECT_TRUE(*first == *second);
+  }
   output.clear();
   ASSERT_EQ(RunTool("eval " + Q(forest) + " --data " + Q(*test_csv_) + " --json", &output), 0) << output;
   ASSERT_FALSE(JsonAfterProgress(output).is_discarded()) << output;
