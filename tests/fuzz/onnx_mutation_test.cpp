@@ -161,6 +161,19 @@ std::vector<std::pair<std::string, StructuredMutation>> StructuredMutations() {
     }
     return std::vector<std::string>{OnnxNodeName(*node)};
   });
+  kinds.emplace_back("shape attribute out of range", [](onnx::ModelProto& m, std::mt19937& r) {
+    // perm / axis / kernel_shape entries beyond the rank or any buffer (the out-of-range Transpose
+    // perm the libFuzzer target found belongs to this family).
+    auto* node = m.mutable_graph()->mutable_node(int(PickIndex(r, m.graph().node_size())));
+    static const int64_t kValues[] = {7, -1, 4, int64_t{1} << 33, -(int64_t{1} << 40)};
+    for (auto& attribute : *node->mutable_attribute()) {
+      if (attribute.ints_size() > 0)
+        attribute.set_ints(int(PickIndex(r, attribute.ints_size())), kValues[PickIndex(r, 5)]);
+      else if (attribute.type() == onnx::AttributeProto::INT)
+        attribute.set_i(kValues[PickIndex(r, 5)]);
+    }
+    return std::vector<std::string>{OnnxNodeName(*node)};
+  });
   kinds.emplace_back("graph output removed or renamed", [](onnx::ModelProto& m, std::mt19937& r) {
     auto* outputs = m.mutable_graph()->mutable_output();
     const std::string name = outputs->Get(0).name();
