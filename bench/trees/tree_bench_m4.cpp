@@ -1,7 +1,7 @@
 // Cortex-M4 image of the TreeEnsemble benchmark (bench/trees/run_tree_bench.sh). One variant per
 // image, so each image's flash is that variant's alone:
 //   BENCH_VARIANT 0  TinyForge runtime: Model::Load + Prepare once, then per row copy the input
-//                    and Invoke (resolver with TreeEnsemble only)
+//                    and Invoke (resolver with the float-only TreeEnsemble, as `package` makes)
 //   BENCH_VARIANT 1  emlearn-style node arrays walked in a loop (forest_baseline.c)
 //   BENCH_VARIANT 2  emlearn-style nested if/else per tree (forest_baseline.c)
 //   BENCH_VARIANT 3  no inference: the same rows and checks, to subtract the BSP and data
@@ -22,7 +22,7 @@ void baseline_inline(const float* x, float* out);
 #include "tinyforge/interpreter.h"
 #include "tinyforge/ops.h"
 namespace {
-const tinyforge::OpRegistration kOps[] = {tinyforge::ops::kTreeEnsemble};
+const tinyforge::OpRegistration kOps[] = {tinyforge::ops::kTreeEnsembleF32};  // as `package` generates for a float forest
 const tinyforge::OpResolver kResolver(kOps, 1);
 alignas(16) uint8_t g_arena[256];
 tinyforge::Interpreter g_interpreter(kResolver);

@@ -163,6 +163,7 @@ struct ModelFacts {
   format::TensorRecord input{};
   format::TensorRecord output{};
   bool has_int8 = false;  // any int8 tensor: the model is quantized
+  std::vector<std::string> registrations;  // ops::k<name> of the generated registry
 };
 
 Result<ModelFacts> ReadFacts(const PackageRequest& request) {
@@ -174,6 +175,15 @@ Result<ModelFacts> ReadFacts(const PackageRequest& request) {
   std::set<uint16_t> opcodes;
   for (uint32_t i = 0; i < model.op_count(); ++i) opcodes.insert(model.op(i).opcode);
   for (const uint16_t code : opcodes) facts.ops.emplace_back(format::OpName(code));
+  // The generated registry: a float-input forest links the float-only TreeEnsemble (no int8 walk).
+  bool int8_forest = false;
+  for (uint32_t i = 0; i < model.op_count(); ++i) {
+    if (model.op(i).opcode == static_cast<uint16_t>(format::OpCode::kTreeEnsemble) &&
+        model.tensor(model.op_tensor_list(i)[0]).dtype != static_cast<uint8_t>(format::DType::kFloat32))
+      int8_forest = true;
+  }
+  for (const std::string& op : facts.ops)
+    facts.registrations.push_back(op == "TreeEnsemble" && !int8_forest ? "TreeEnsembleF32" : op);
   if (model.input_count() != 1 || model.output_count() != 1) {
     return MakeError("package: the generated application supports one input and one output; the "
                      "model has " + std::to_string(model.input_count()) + " and " +
@@ -289,7 +299,7 @@ Result<void> WriteModelFiles(const fs::path& directory, const PackageRequest& re
          << "alignas(16) const uint8_t kModelBlob[] = {" << BytesAsCArray(request.blob)
          << "\n};\nconst uint32_t kModelBlobBytes = " << request.blob.size() << "u;\n\n"
          << "namespace {\nconstexpr tinyforge::OpRegistration kModelOps[] = {\n";
-  for (const std::string& op : facts.ops) source << "    tinyforge::ops::k" << op << ",\n";
+  for (const std::string& op : facts.registrations) source << "    tinyforge::ops::k" << op << ",\n";
   source << "};\nconstexpr tinyforge::OpResolver kModelResolver(kModelOps, " << facts.ops.size()
          << ");\n}  // namespace\n\nconst tinyforge::OpResolver& ModelOpResolver() { return "
             "kModelResolver; }\n";

@@ -76,6 +76,12 @@ TINYFORGE_OPS_DEFINE_PLAIN(Concat)
 TINYFORGE_OPS_DEFINE_PLAIN(Quantize)
 TINYFORGE_OPS_DEFINE_PLAIN(Dequantize)
 TINYFORGE_OPS_DEFINE_PLAIN(TreeEnsemble)
+// kTreeEnsembleF32: float32 input only (int8 is refused at Prepare with kDTypeMismatch), so a
+// firmware running a float forest links no int8 walk (about 0.8 KB on Cortex-M4 at -O2).
+Status PrepareTreeEnsembleF32(const OpContext& context);
+Status EvalTreeEnsembleF32(const OpContext& context);
+inline constexpr OpRegistration kTreeEnsembleF32{static_cast<uint16_t>(format::OpCode::kTreeEnsemble),
+                                                 &PrepareTreeEnsembleF32, &EvalTreeEnsembleF32, nullptr};
 
 // Register<Op>(): the same registrations as functions, for code that prefers calls.
 #define TINYFORGE_OPS_DEFINE_REGISTER(name, code) \

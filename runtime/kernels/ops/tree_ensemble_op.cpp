@@ -49,8 +49,9 @@ Status PrepareTreeEnsemble(const OpContext& context) {
 // Eval maps the views straight onto the kernel's arrays: Prepare proved these very tensors (shapes,
 // dtypes, params and the forest), and the interpreter hands Eval the same context; re-running the
 // checks would cost ~250 instructions per inference (bench/trees).
-Status EvalTreeEnsemble(const OpContext& context) {
-  const auto* params = static_cast<const format::TreeEnsembleParams*>(context.params);
+namespace {
+
+kernels::TreeEnsembleArrays ArraysOf(const OpContext& context) {
   const Tensor* inputs = context.inputs;
   kernels::TreeEnsembleArrays arrays;
   arrays.trees = inputs[1].As<const int32_t>();
@@ -62,17 +63,42 @@ Status EvalTreeEnsemble(const OpContext& context) {
   arrays.leaf_count = inputs[5].dims[0];
   arrays.outputs = inputs[5].dims[1];
   arrays.features = inputs[0].dims[1];
-  const auto mode = static_cast<format::TreeEnsembleMode>(params->mode);
   if (inputs[0].dtype == DType::kInt8) {
     arrays.thresholds_s16 = inputs[3].As<const int16_t>();
-    kernels::TreeEnsembleS8(arrays, mode, params->score_normalizer, inputs[0].As<const int8_t>(),
-                            inputs[0].dims[0], context.output.As<float>());
   } else {
     arrays.thresholds_f32 = inputs[3].As<const float>();
-    kernels::TreeEnsembleF32(arrays, mode, params->score_normalizer, inputs[0].As<const float>(),
-                             inputs[0].dims[0], context.output.As<float>());
   }
+  return arrays;
+}
+
+Status EvalFloatForest(const OpContext& context) {
+  const auto* params = static_cast<const format::TreeEnsembleParams*>(context.params);
+  const Tensor& input = context.inputs[0];
+  kernels::TreeEnsembleF32(ArraysOf(context), static_cast<format::TreeEnsembleMode>(params->mode),
+                           params->score_normalizer, input.As<const float>(), input.dims[0],
+                           context.output.As<float>());
   return Status::kOk;
 }
+
+}  // namespace
+
+Status EvalTreeEnsemble(const OpContext& context) {
+  const Tensor& input = context.inputs[0];
+  if (input.dtype != DType::kInt8) return EvalFloatForest(context);
+  const auto* params = static_cast<const format::TreeEnsembleParams*>(context.params);
+  kernels::TreeEnsembleS8(ArraysOf(context), static_cast<format::TreeEnsembleMode>(params->mode),
+                          params->score_normalizer, input.As<const int8_t>(), input.dims[0],
+                          context.output.As<float>());
+  return Status::kOk;
+}
+
+Status PrepareTreeEnsembleF32(const OpContext& context) {
+  if (context.input_count >= 1 && context.inputs[0].IsPresent() && context.inputs[0].dtype != DType::kFloat32) {
+    return Status::kDTypeMismatch;
+  }
+  return PrepareTreeEnsemble(context);
+}
+
+Status EvalTreeEnsembleF32(const OpContext& context) { return EvalFloatForest(context); }
 
 }  // namespace tinyforge::ops

@@ -102,6 +102,23 @@ TEST(TreeEnsembleLoaderTest, Int8InputComparesInTheQuantizedDomain) {
   }
 }
 
+TEST(TreeEnsembleLoaderTest, FloatOnlyRegistrationRefusesAnInt8Forest) {
+  static const OpRegistration kFloatForest[] = {ops::kTreeEnsembleF32};
+  const OpResolver resolver(kFloatForest, 1);
+  for (const bool int8_input : {false, true}) {
+    TreeModelSpec spec;
+    spec.int8_input = int8_input;
+    spec.thresholds_s16 = {2, 0, 0, 0, 0, 4, 0, 0};
+    const auto blob = BuildTreeModel(spec);
+    AlignedBuffer buffer(blob);
+    Interpreter interpreter(resolver);
+    ASSERT_EQ(interpreter.Load(buffer.data(), buffer.size()), Status::kOk);
+    AlignedBuffer arena(interpreter.ArenaBytesRequired());
+    EXPECT_EQ(interpreter.Prepare(arena.data(), arena.size()),
+              int8_input ? Status::kDTypeMismatch : Status::kOk);
+  }
+}
+
 struct Malformed {
   const char* name;
   std::function<void(TreeModelSpec&)> mutate;
