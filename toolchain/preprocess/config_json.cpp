@@ -25,9 +25,9 @@ const char* NormalizationName(dsp::NormalizationKind kind) {
   }
 }
 
-Result<uint32_t> GetUint(const nlohmann::json& json, const char* key) {
-  if (!json.contains(key)) return MakeError(std::string("preprocessing: missing field '") + key + "'");
-  const nlohmann::json& value = json[key];
+Result<uint32_t> GetUint(const nlohmann::json& object, const char* key) {
+  if (!object.contains(key)) return MakeError(std::string("preprocessing: missing field '") + key + "'");
+  const nlohmann::json& value = object[key];
   // Parsed text gives unsigned numbers, JSON built in code gives signed ones: accept both.
   if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
       value.get<int64_t>() > int64_t{std::numeric_limits<uint32_t>::max()}) {
@@ -36,9 +36,9 @@ Result<uint32_t> GetUint(const nlohmann::json& json, const char* key) {
   return uint32_t(value.get<int64_t>());
 }
 
-Result<float> GetFloat(const nlohmann::json& json, const char* key) {
-  if (!json.contains(key)) return MakeError(std::string("preprocessing: missing field '") + key + "'");
-  const nlohmann::json& value = json[key];
+Result<float> GetFloat(const nlohmann::json& object, const char* key) {
+  if (!object.contains(key)) return MakeError(std::string("preprocessing: missing field '") + key + "'");
+  const nlohmann::json& value = object[key];
   if (!value.is_number() || !std::isfinite(value.get<double>()) ||
       std::fabs(value.get<double>()) > std::numeric_limits<float>::max()) {
     return MakeError(std::string("preprocessing: field '") + key + "' must be a finite number");
