@@ -103,6 +103,19 @@ Result<Dataset> NormalRows(const FeatureTable& table, const std::string& normal_
 }
 
 // Trains an exportable model; fills `report` and returns the float graph with raw-feature input.
+// Emits the graph as a .tfm, writes it atomically and records "out" and "model_bytes" in the report.
+Result<size_t> WriteModel(const Graph& graph, const std::string& out_path, const Progress& progress,
+                          json& report) {
+  progress("writing " + out_path);
+  auto blob = toolchain::EmitTfm(graph);
+  if (!blob.ok()) return MakeError(out_path + ": " + blob.error().message);
+  auto written = WriteAtomically(out_path, *blob);
+  if (!written.ok()) return written.error();
+  report["out"] = out_path;
+  report["model_bytes"] = blob->size();
+  return blob->size();
+}
+
 Result<Graph> TrainExportable(const TrainOptions& o, const FeatureTable& table, const Progress& progress,
                               json& report) {
   ModelFacts facts;
@@ -287,13 +300,8 @@ int RunTrees(const TrainOptions& o, const FeatureTable& table, const Progress& p
     RecordDatasetHash(o.data_path, facts.training);
     graph->metadata.model_id = std::filesystem::path(o.out_path).stem().stem().string();
     graph->metadata.preprocessing_json = FactsToJson(facts).dump();
-    progress("writing " + o.out_path);
-    auto blob = toolchain::EmitTfm(*graph);
-    if (!blob.ok()) return Fail(o.out_path + ": " + blob.error().message);
-    auto written = WriteAtomically(o.out_path, *blob);
+    auto written = WriteModel(*graph, o.out_path, progress, report);
     if (!written.ok()) return Fail(written.error().message);
-    report["out"] = o.out_path;
-    report["model_bytes"] = blob->size();
   }
   if (o.as_json) {
     std::printf("%s\n", report.dump(2).c_str());
@@ -331,17 +339,12 @@ int RunTrain(const TrainOptions& o) {
                  {"features", table->data.cols}, {"classes", table->class_names}};
   auto graph = TrainExportable(o, *table, progress, report);
   if (!graph.ok()) return Fail(graph.error().message);
-  progress("writing " + o.out_path);
-  auto blob = toolchain::EmitTfm(*graph);
-  if (!blob.ok()) return Fail(o.out_path + ": " + blob.error().message);
-  auto written = WriteAtomically(o.out_path, *blob);
+  auto written = WriteModel(*graph, o.out_path, progress, report);
   if (!written.ok()) return Fail(written.error().message);
-  report["out"] = o.out_path;
-  report["model_bytes"] = blob->size();
   if (o.as_json) {
     std::printf("%s\n", report.dump(2).c_str());
   } else {
-    std::printf("wrote %s (%zu B, float32)", o.out_path.c_str(), blob->size());
+    std::printf("wrote %s (%zu B, float32)", o.out_path.c_str(), *written);
     if (report.contains("validation_accuracy"))
       std::printf(": train accuracy %s, validation accuracy %s after %d epochs",
                   Percent(report["train_accuracy"].get<double>()).c_str(),

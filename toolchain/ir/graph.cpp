@@ -79,6 +79,18 @@ int Graph::AddConstant(std::string name, std::vector<uint32_t> shape, std::vecto
   return AddTensor(std::move(tensor));
 }
 
+int Graph::AddIntConstant(std::string name, std::vector<uint32_t> shape, DType dtype,
+                          std::vector<int32_t> values, QuantInfo quant) {
+  IrTensor tensor;
+  tensor.name = std::move(name);
+  tensor.shape = std::move(shape);
+  tensor.dtype = dtype;
+  tensor.is_constant = true;
+  tensor.int_data = std::move(values);
+  tensor.quant = std::move(quant);
+  return AddTensor(std::move(tensor));
+}
+
 int Graph::AddNode(OpCode op, std::vector<int> node_inputs, int output, NodeParams params,
                    std::string name) {
   IrNode node;

@@ -95,6 +95,9 @@ struct Graph {
   int AddTensor(IrTensor tensor);
   int AddActivation(std::string name, std::vector<uint32_t> shape, DType dtype = DType::kFloat32);
   int AddConstant(std::string name, std::vector<uint32_t> shape, std::vector<float> data);
+  // An integer constant (int8/int16/int32 values held as int32), e.g. quantized weights.
+  int AddIntConstant(std::string name, std::vector<uint32_t> shape, DType dtype, std::vector<int32_t> values,
+                     QuantInfo quant = {});
   int AddNode(OpCode op, std::vector<int> node_inputs, int output, NodeParams params = {},
               std::string name = {});
 

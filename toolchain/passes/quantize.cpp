@@ -217,14 +217,7 @@ class Quantizer {
 
   int AddIntConstant(std::string name, std::vector<uint32_t> shape, DType dtype,
                      std::vector<int32_t> values, QuantInfo quant = {}) {
-    IrTensor tensor;
-    tensor.name = std::move(name);
-    tensor.shape = std::move(shape);
-    tensor.dtype = dtype;
-    tensor.is_constant = true;
-    tensor.int_data = std::move(values);
-    tensor.quant = std::move(quant);
-    return out_.AddTensor(std::move(tensor));
+    return out_.AddIntConstant(std::move(name), std::move(shape), dtype, std::move(values), std::move(quant));
   }
 
   Result<void> EmitNode(const IrNode& node) {

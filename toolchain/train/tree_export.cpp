@@ -65,17 +65,6 @@ Result<FlatForest> FlattenForest(const std::vector<Tree>& trees, size_t outputs,
   return flat;
 }
 
-int AddForestIntConstant(Graph& graph, std::string name, std::vector<uint32_t> shape, DType dtype,
-                   std::vector<int32_t> values) {
-  IrTensor tensor;
-  tensor.name = std::move(name);
-  tensor.shape = std::move(shape);
-  tensor.dtype = dtype;
-  tensor.is_constant = true;
-  tensor.int_data = std::move(values);
-  return graph.AddTensor(std::move(tensor));
-}
-
 Result<Graph> BuildGraph(const std::vector<Tree>& trees, size_t outputs, bool isolation,
                          float normalizer, const TreeExportOptions& options) {
   if (trees.empty() || trees.size() > 0xFFFF)
@@ -97,14 +86,14 @@ Result<Graph> BuildGraph(const std::vector<Tree>& trees, size_t outputs, bool is
     graph.tensors[static_cast<size_t>(quantized)].quant.zero_points = {options.int8_input->zero_point};
     graph.AddNode(OpCode::kQuantize, {input}, quantized, {}, "quantize_features");
     tree_input = quantized;
-    thresholds = AddForestIntConstant(graph, "node_thresholds", {nodes}, DType::kInt16, flat->thresholds_q);
+    thresholds = graph.AddIntConstant("node_thresholds", {nodes}, DType::kInt16, flat->thresholds_q);
   } else {
     thresholds = graph.AddConstant("node_thresholds", {nodes}, flat->thresholds);
   }
-  const int tree_table = AddForestIntConstant(graph, "trees", {static_cast<uint32_t>(trees.size()), 2},
+  const int tree_table = graph.AddIntConstant("trees", {static_cast<uint32_t>(trees.size()), 2},
                                         DType::kInt32, flat->trees);
-  const int node_features = AddForestIntConstant(graph, "node_features", {nodes}, DType::kInt16, flat->features);
-  const int children = AddForestIntConstant(graph, "node_children", {nodes, 2}, DType::kInt16, flat->children);
+  const int node_features = graph.AddIntConstant("node_features", {nodes}, DType::kInt16, flat->features);
+  const int children = graph.AddIntConstant("node_children", {nodes, 2}, DType::kInt16, flat->children);
   const int leaves = graph.AddConstant("leaf_values", {flat->leaf_rows, static_cast<uint32_t>(outputs)},
                                        flat->leaves);
   const int output = graph.AddActivation(isolation ? "anomaly_score" : "probabilities",
