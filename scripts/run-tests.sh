@@ -13,7 +13,8 @@ total_passed=0; total_failed=0
 for preset in host-debug host-asan cortex-m4; do
   log="build/$preset/Testing/Temporary/LastTest.log"
   [ -f "$log" ] || continue
-  passed=$(grep -c '^Test Passed\.' "$log" || true)
+  # A test passed by its PASS_REGULAR_EXPRESSION logs "Test Pass Reason:" instead of "Test Passed.".
+  passed=$(grep -c -e '^Test Passed\.' -e '^Test Pass Reason:' "$log" || true)
   failures=$(grep -c '^Test Failed\.' "$log" || true)
   echo "suite $preset: $passed passed, $failures failed"
   failed_list="build/$preset/Testing/Temporary/LastTestsFailed.log"
