@@ -37,6 +37,8 @@ OMP_NUM_THREADS="$threads" "$build/bench/pipeline/pipeline_bench" \
   --out bench/results/pipeline.json
 
 more="${BENCH_MORE_THREADS:-$(nproc)}"
+# A result left in $work by an earlier run with other settings must not be merged into this one.
+rm -f "$work/throughput-$more-threads.json"
 if [ "$more" != "0" ] && [ "$more" != "$threads" ]; then
   echo "== MLP training throughput: TinyForge vs PyTorch CPU ($more threads) =="
   OMP_NUM_THREADS="$more" "$build/bench/pipeline/pipeline_bench" \

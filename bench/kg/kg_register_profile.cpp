@@ -358,7 +358,6 @@ int main(int argc, char** argv) {
     else if (flags.Is("--data-dir")) options.data_dir = flags.Text();
     else flags.Unknown();
   }
-  if (options.devices <= 0 || options.batch <= 0 || options.models < 0) Die("sizes must be positive");
   json result;
   {
     Profile profile(options);

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/common/bench_flags.h"
 #include "toolchain/emit/tfm_emitter.h"
 #include "toolchain/format/blob_reader.h"
 #include "toolchain/ir/float_executor.h"
@@ -150,8 +151,10 @@ int main(int argc, char** argv) {
   Dataset test{data->test.values, data->test.rows, data->cols, data->test.labels};
   RandomForestConfig config;
   config.seed = spec->seed;
-  if (argc > 4) config.trees = std::atoi(argv[4]);
-  if (argc > 5) config.max_depth = std::atoi(argv[5]);
+  if (argc > 4 && !tinyforge::bench::ParseFlagNumber<decltype(config.trees)>(argv[4], 1, 65535, &config.trees))
+    return std::fprintf(stderr, "trees '%s': expected a number in [1, 65535]\n", argv[4]), 2;
+  if (argc > 5 && !tinyforge::bench::ParseFlagNumber<decltype(config.max_depth)>(argv[5], 1, 30, &config.max_depth))
+    return std::fprintf(stderr, "max_depth '%s': expected a number in [1, 30]\n", argv[5]), 2;
   auto forest = TrainRandomForest(train, config);
   if (!forest.ok()) return std::fprintf(stderr, "%s\n", forest.error().message.c_str()), 1;
   auto graph = RandomForestGraph(*forest, {data->cols, std::nullopt});

@@ -13,8 +13,7 @@ trees=${1:-50}
 depth=${2:-10}
 work=${TREE_BENCH_WORK:-$(mktemp -d /tmp/tree-bench.XXXXXX)}
 mkdir -p "$work"
-if [ -x /tmp/tf-tasks/build.sh ]; then /tmp/tf-tasks/build.sh make_tree_bench >/dev/null; \
-else cmake --build "$root/build/host-debug" --target make_tree_bench >/dev/null; fi
+cmake --build "$root/build/host-debug" --target make_tree_bench >/dev/null
 "$root/build/host-debug/bench/trees/make_tree_bench" "$work/data" \
   "$root/examples/predictive_maintenance/cwru_pipeline.toml" "$shared" "$trees" "$depth" >/dev/null
 if [ -z "${M4COUNT_PLUGIN:-}" ]; then

@@ -142,11 +142,9 @@ int RunPrune(const PruneOptions& o) {
   if (!bytes.ok()) return Fail(bytes.error().message);
   auto graph = toolchain::ReadTfmGraph(*bytes, o.model_path);
   if (!graph.ok()) return Fail(graph.error().message);
-  for (const auto& node : graph->nodes) {
-    if (node.op == toolchain::OpCode::kTreeEnsemble)
-      return Fail(o.model_path + ": a TreeEnsemble (forest) model has no weights to prune; for a smaller "
-                  "forest train fewer trees (train --trees)");
-  }
+  if (graph->UsesOp(toolchain::OpCode::kTreeEnsemble))
+    return Fail(o.model_path + ": a TreeEnsemble (forest) model has no weights to prune; for a smaller "
+                "forest train fewer trees (train --trees)");
   for (const auto& tensor : graph->tensors)
     if (tensor.dtype != toolchain::DType::kFloat32)
       return Fail(o.model_path + ": the model is quantized; prune the float model, then quantize it");

@@ -60,11 +60,9 @@ int RunQuantize(const QuantizeCliOptions& o) {
   if (!bytes.ok()) return Fail(bytes.error().message);
   auto float_graph = toolchain::ReadTfmGraph(*bytes, o.model_path);
   if (!float_graph.ok()) return Fail(float_graph.error().message);
-  for (const auto& node : float_graph->nodes) {
-    if (node.op == toolchain::OpCode::kTreeEnsemble)
-      return Fail(o.model_path + ": a TreeEnsemble (forest) model has no weights to quantize: it deploys as "
-                  "float32 (its thresholds compare raw features, which share no single int8 scale)");
-  }
+  if (float_graph->UsesOp(toolchain::OpCode::kTreeEnsemble))
+    return Fail(o.model_path + ": a TreeEnsemble (forest) model has no weights to quantize: it deploys as "
+                "float32 (its thresholds compare raw features, which share no single int8 scale)");
   for (const auto& tensor : float_graph->tensors) {
     if (tensor.dtype != toolchain::DType::kFloat32)
       return Fail(o.model_path + ": tensor '" + tensor.name + "' is " +

@@ -103,6 +103,17 @@ Result<Dataset> NormalRows(const FeatureTable& table, const std::string& normal_
 }
 
 // Trains an exportable model; fills `report` and returns the float graph with raw-feature input.
+// The model's metadata as every trainer writes it: the facts plus the data file (by name only, so
+// the same command gives the same bytes from any working directory), its rows and its SHA-256,
+// and the model id from the output file's name.
+void StampModelFacts(Graph& graph, ModelFacts facts, const TrainOptions& o, size_t rows) {
+  facts.training["data"] = std::filesystem::path(o.data_path).filename().string();
+  facts.training["rows"] = rows;
+  RecordDatasetHash(o.data_path, facts.training);
+  graph.metadata.model_id = std::filesystem::path(o.out_path).stem().stem().string();
+  graph.metadata.preprocessing_json = FactsToJson(facts).dump();
+}
+
 // Emits the graph as a .tfm, writes it atomically and records "out" and "model_bytes" in the report.
 Result<size_t> WriteModel(const Graph& graph, const std::string& out_path, const Progress& progress,
                           json& report) {
@@ -199,8 +210,7 @@ Result<Graph> TrainExportable(const TrainOptions& o, const FeatureTable& table, 
     report["epochs_run"] = trained->history.epochs_run;
     report["threshold"] = trained->threshold;
   }
-  // The model card's training parameters (`tinyforge package`). The data file by name only, so
-  // the same command gives the same bytes from any working directory.
+  // The model card's training parameters (`tinyforge package`).
   facts.training = {{"trainer", o.kind},
                     {"hidden", report["hidden"]},
                     {"max_epochs", o.epochs},
@@ -209,12 +219,8 @@ Result<Graph> TrainExportable(const TrainOptions& o, const FeatureTable& table, 
                     {"patience", o.patience},
                     {"learning_rate", o.learning_rate},
                     {"optimizer", "Adam"},
-                    {"seed", o.seed},
-                    {"data", std::filesystem::path(o.data_path).filename().string()},
-                    {"rows", table.data.rows}};
-  RecordDatasetHash(o.data_path, facts.training);
-  graph.metadata.model_id = std::filesystem::path(o.out_path).stem().stem().string();
-  graph.metadata.preprocessing_json = FactsToJson(facts).dump();
+                    {"seed", o.seed}};
+  StampModelFacts(graph, std::move(facts), o, table.data.rows);
   if (standardization) TINYFORGE_TRY(toolchain::PrependStandardization(graph, *standardization));
   return graph;
 }
@@ -294,12 +300,8 @@ int RunTrees(const TrainOptions& o, const FeatureTable& table, const Progress& p
     facts.classes = table.class_names;
     facts.features = table.feature_names;
     facts.normal_label = o.normal_label;
-    facts.training = {{"trainer", o.kind},
-                      {"data", std::filesystem::path(o.data_path).filename().string()},
-                      {"rows", table.data.rows}};
-    RecordDatasetHash(o.data_path, facts.training);
-    graph->metadata.model_id = std::filesystem::path(o.out_path).stem().stem().string();
-    graph->metadata.preprocessing_json = FactsToJson(facts).dump();
+    facts.training = {{"trainer", o.kind}};
+    StampModelFacts(*graph, std::move(facts), o, table.data.rows);
     auto written = WriteModel(*graph, o.out_path, progress, report);
     if (!written.ok()) return Fail(written.error().message);
   }

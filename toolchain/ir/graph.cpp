@@ -91,6 +91,12 @@ int Graph::AddIntConstant(std::string name, std::vector<uint32_t> shape, DType d
   return AddTensor(std::move(tensor));
 }
 
+bool Graph::UsesOp(OpCode op) const {
+  for (const IrNode& node : nodes)
+    if (node.op == op) return true;
+  return false;
+}
+
 int Graph::AddNode(OpCode op, std::vector<int> node_inputs, int output, NodeParams params,
                    std::string name) {
   IrNode node;

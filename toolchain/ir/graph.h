@@ -98,6 +98,7 @@ struct Graph {
   // An integer constant (int8/int16/int32 values held as int32), e.g. quantized weights.
   int AddIntConstant(std::string name, std::vector<uint32_t> shape, DType dtype, std::vector<int32_t> values,
                      QuantInfo quant = {});
+  bool UsesOp(OpCode op) const;
   int AddNode(OpCode op, std::vector<int> node_inputs, int output, NodeParams params = {},
               std::string name = {});
 

@@ -215,10 +215,6 @@ class Quantizer {
     return index;
   }
 
-  int AddIntConstant(std::string name, std::vector<uint32_t> shape, DType dtype,
-                     std::vector<int32_t> values, QuantInfo quant = {}) {
-    return out_.AddIntConstant(std::move(name), std::move(shape), dtype, std::move(values), std::move(quant));
-  }
 
   Result<void> EmitNode(const IrNode& node) {
     IrNode q = node;
@@ -271,7 +267,7 @@ class Quantizer {
     weight_quant.scales = w.scales;
     weight_quant.zero_points.assign(channels, 0);
     weight_quant.axis = axis;
-    const int weights_q = AddIntConstant(weights.name + ":q", weights.shape, DType::kInt8, w.values,
+    const int weights_q = out_.AddIntConstant(weights.name + ":q", weights.shape, DType::kInt8, w.values,
                                          weight_quant);
     std::vector<int32_t> bias(channels, 0);
     const bool has_bias = node.inputs.size() > 2 && node.inputs[2] != kNoInput;
@@ -292,10 +288,10 @@ class Quantizer {
                          " is not representable");
     }
     q.inputs = {input, weights_q,
-                has_bias ? AddIntConstant(g_.tensors[static_cast<size_t>(node.inputs[2])].name + ":q",
+                has_bias ? out_.AddIntConstant(g_.tensors[static_cast<size_t>(node.inputs[2])].name + ":q",
                                           {channels}, DType::kInt32, bias)
                          : kNoInput,
-                AddIntConstant(node.name + "/requant", {channels, 2}, DType::kInt32, requant)};
+                out_.AddIntConstant(node.name + "/requant", {channels, 2}, DType::kInt32, requant)};
     const bool foldable = node.op == OpCode::kFullyConnected || node.op == OpCode::kConv2D;
     if (options_.fold_bias && foldable) {
       const size_t taps = w.values.size() / channels;
@@ -305,7 +301,7 @@ class Quantizer {
         for (size_t t = 0; t < taps; ++t) sum += w.values[c * taps + t];
         folded[c] = static_cast<int32_t>(bias[c] - int64_t{input_zero_point} * sum);
       }
-      q.inputs.push_back(AddIntConstant(node.name + "/folded_bias", {channels}, DType::kInt32,
+      q.inputs.push_back(out_.AddIntConstant(node.name + "/folded_bias", {channels}, DType::kInt32,
                                         folded));
     }
     out_.nodes.push_back(q);

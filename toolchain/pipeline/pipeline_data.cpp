@@ -128,10 +128,11 @@ Result<PipelineData> LoadPipelineData(const PipelineSpec& spec, size_t keep_raw_
   uint64_t hash = 1469598103934665603ull;
   crypto_hash_sha256_state sha256;  // over the same bytes as the FNV hash
   crypto_hash_sha256_init(&sha256);
+  std::set<std::string> labels_with_test;
+  for (const SourceRecording& recording : recordings)
+    if (recording.test) labels_with_test.insert(recording.label);
   for (SourceRecording& recording : recordings) {
-    const bool class_has_test = std::any_of(recordings.begin(), recordings.end(), [&](const SourceRecording& r) {
-      return r.label == recording.label && r.test;
-    });
+    const bool class_has_test = labels_with_test.count(recording.label) != 0;
     const std::vector<float>& samples = recording.samples;
     hash = Fnv1a(hash, samples.data(), samples.size() * sizeof(float));
     crypto_hash_sha256_update(&sha256, reinterpret_cast<const unsigned char*>(samples.data()),

@@ -4,8 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string_view>
 
 #include "toolchain/data/csv_reader.h"
 #include "toolchain/data/inspect.h"
@@ -15,22 +14,7 @@ namespace tinyforge::toolchain {
 namespace fs = std::filesystem;
 namespace {
 
-std::string TrimmedCell(std::string cell) {
-  const auto blank = [](unsigned char c) { return std::isspace(c) != 0; };
-  while (!cell.empty() && blank(static_cast<unsigned char>(cell.back()))) cell.pop_back();
-  size_t start = 0;
-  while (start < cell.size() && blank(static_cast<unsigned char>(cell[start]))) ++start;
-  return cell.substr(start);
-}
-
-std::vector<std::string> SplitManifestLine(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream stream(line);
-  std::string cell;
-  while (std::getline(stream, cell, ',')) cells.push_back(TrimmedCell(cell));
-  if (!line.empty() && line.back() == ',') cells.emplace_back();
-  return cells;
-}
+bool IsBlank(std::string_view line) { return line.find_first_not_of(" \t\r\v\f") == std::string_view::npos; }
 
 struct ManifestRow {
   size_t line = 0;
@@ -40,30 +24,26 @@ struct ManifestRow {
 };
 
 Result<std::vector<ManifestRow>> ReadManifest(const fs::path& manifest) {
-  std::ifstream stream(manifest);
-  if (!stream) return MakeError(manifest.string() + ": cannot open the recordings manifest");
-  std::string line;
-  size_t number = 0;
+  auto text = ReadDataFile(manifest.string());
+  if (!text.ok()) return MakeError(manifest.string() + ": cannot open the recordings manifest");
+  const std::vector<std::string_view> lines = SplitLines(*text);
+  size_t index = 0;  // line number = index + 1
   std::vector<std::string> header;
-  while (header.empty() && std::getline(stream, line)) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!TrimmedCell(line).empty()) header = SplitManifestLine(line);
-  }
+  for (; index < lines.size() && header.empty(); ++index)
+    if (!IsBlank(lines[index])) header = SplitCsvLine(lines[index], ',');
   const auto column = [&](const char* name) {
     return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   };
   const size_t file_column = column("file"), label_column = column("label"), split_column = column("split");
   if (file_column == header.size() || label_column == header.size()) {
-    return MakeError(manifest.string() + ":" + std::to_string(std::max<size_t>(number, 1)) +
+    return MakeError(manifest.string() + ":" + std::to_string(std::max<size_t>(index, 1)) +
                      ": the header must name the columns 'file' and 'label' (and optionally 'split')");
   }
   std::vector<ManifestRow> rows;
-  while (std::getline(stream, line)) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (TrimmedCell(line).empty()) continue;
-    const auto cells = SplitManifestLine(line);
+  for (; index < lines.size(); ++index) {
+    if (IsBlank(lines[index])) continue;
+    const size_t number = index + 1;
+    const auto cells = SplitCsvLine(lines[index], ',');
     const std::string where = manifest.string() + ":" + std::to_string(number) + ": ";
     if (cells.size() != header.size()) {
       return MakeError(where + "row has " + std::to_string(cells.size()) + " cells, header has " +

@@ -17,7 +17,7 @@
 
 namespace tinyforge::toolchain {
 
-inline constexpr char kAnomalyThresholdKey[] = "anomaly.threshold";
+inline constexpr const char* kAnomalyThresholdKey = format::kKeyAnomalyThreshold;
 
 struct AutoencoderConfig {
   std::vector<int> hidden = {16, 4, 16};  // ReLU layers; the output layer is linear

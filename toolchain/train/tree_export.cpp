@@ -4,7 +4,6 @@
 #include <cmath>
 #include <string>
 
-#include "toolchain/train/autoencoder.h"
 
 namespace tinyforge::toolchain {
 namespace {
@@ -58,8 +57,6 @@ Result<FlatForest> FlattenForest(const std::vector<Tree>& trees, size_t outputs,
       flat.children.push_back(node.left);
       flat.children.push_back(node.right);
     }
-    if (local_leaf > static_cast<int32_t>(kMaxLocal))
-      return MakeError("tree " + std::to_string(t) + " has too many leaves");
     flat.leaf_rows += static_cast<uint32_t>(local_leaf);
   }
   return flat;
@@ -129,7 +126,7 @@ Result<Graph> RandomForestGraph(const RandomForest& forest, const TreeExportOpti
 Result<Graph> IsolationForestGraph(const IsolationForest& forest, const TreeExportOptions& options) {
   auto graph = BuildGraph(forest.trees, 1, true, forest.normalizer, options);
   if (!graph.ok()) return graph.error();
-  graph->metadata.numbers.emplace_back(kAnomalyThresholdKey, static_cast<double>(forest.threshold));
+  graph->metadata.numbers.emplace_back(format::kKeyAnomalyThreshold, static_cast<double>(forest.threshold));
   return graph;
 }
 

@@ -124,14 +124,12 @@ int BuildClassTree(const Dataset& data, const std::vector<size_t>& rows, int dep
   return index;
 }
 
-const TreeNode& Descend(const Tree& tree, const Dataset& data, size_t row, int* depth) {
+const TreeNode& Descend(const Tree& tree, const Dataset& data, size_t row) {
   size_t index = 0;
-  *depth = 0;
   while (tree[index].feature >= 0) {
     index = static_cast<size_t>(Feature(data, row, tree[index].feature) < tree[index].threshold
                                     ? tree[index].left
                                     : tree[index].right);
-    ++*depth;
   }
   return tree[index];
 }
@@ -144,10 +142,7 @@ std::vector<float> IsolationForest::Score(const Dataset& data) const {
   std::vector<float> scores(data.rows, 0.0f);
   for (size_t row = 0; row < data.rows; ++row) {
     float total = 0.0f;
-    for (const Tree& tree : trees) {
-      int depth = 0;
-      total += Descend(tree, data, row, &depth).value;
-    }
+    for (const Tree& tree : trees) total += Descend(tree, data, row).value;
     const float mean = total / static_cast<float>(trees.size());
     scores[row] = kernels::IsolationScore(mean, normalizer);
   }
@@ -187,8 +182,7 @@ std::vector<float> RandomForest::PredictProbabilities(const Dataset& data) const
   for (size_t row = 0; row < data.rows; ++row) {
     float* out = probabilities.data() + row * static_cast<size_t>(classes);
     for (const Tree& tree : trees) {
-      int depth = 0;
-      const TreeNode& leaf = Descend(tree, data, row, &depth);
+      const TreeNode& leaf = Descend(tree, data, row);
       for (int c = 0; c < classes; ++c) out[c] += leaf.class_votes[static_cast<size_t>(c)];
     }
     for (int c = 0; c < classes; ++c) out[c] = out[c] / count;
